@@ -1,0 +1,53 @@
+# The two commands that matter: `make run` and `make test`. Everything installs itself.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 5000
+DEV    := PORTAL_ENV=development
+FLASK  := $(BIN)/flask --app portal
+
+.PHONY: run test lint translations compile-translations link bench lock migration clean
+
+$(VENV)/.installed: pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q -c requirements.lock -e '.[test]'
+	touch $@
+
+compile-translations: $(VENV)/.installed
+	$(BIN)/pybabel compile -d translations
+
+run: compile-translations
+	$(DEV) $(FLASK) db upgrade
+	$(DEV) $(FLASK) demo
+	@echo
+	@echo "A parent link for the 1½-year questionnaire (make link Q=3-years L=en for another):"
+	@$(DEV) $(FLASK) invitations create --questionnaire 18-months --language da | tail -n 1
+	@echo
+	$(DEV) $(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+link: $(VENV)/.installed
+	@$(DEV) $(FLASK) invitations create --questionnaire $(or $(Q),18-months) --language $(or $(L),da)
+
+test: compile-translations
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-by-file \
+		--project "First 1000 days portal" -o translations/messages.pot .
+	$(BIN)/pybabel update -q -i translations/messages.pot -d translations --no-fuzzy-matching
+	$(BIN)/pybabel compile -d translations
+
+migration: $(VENV)/.installed
+	$(DEV) $(FLASK) db migrate -m "$(m)"
+
+# Rebuild requirements.lock from a clean environment after changing pyproject.toml.
+lock:
+	rm -rf /tmp/portal-lock-venv && $(PYTHON) -m venv /tmp/portal-lock-venv
+	/tmp/portal-lock-venv/bin/pip install -q '.[test]'
+	/tmp/portal-lock-venv/bin/pip freeze --exclude first1000-portal > requirements.lock
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

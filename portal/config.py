@@ -1,0 +1,87 @@
+"""Configuration: defaults, then ``PORTAL_*`` environment variables, then the caller's dict."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+#: Languages a parent can choose. Issue "ten languages" extends this list.
+PARENT_LANGUAGES = ("da", "en")
+#: Right-to-left languages, used for ``<html dir>``.
+RTL_LANGUAGES = frozenset({"ar", "fa", "ur"})
+
+DEFAULTS: dict[str, Any] = {
+    # "production" unless told otherwise: a forgotten setting must fail loudly, not fall back
+    # to a development secret.
+    "ENV": "production",
+    "SECRET_KEY": None,
+    "SECRET_KEY_FALLBACKS": [],
+    "PERSONAL_DATABASE_URL": None,
+    "RESPONSES_DATABASE_URL": None,
+    "BASE_URL": "http://127.0.0.1:5000",
+    "LINK_LIFETIME_DAYS": 30,
+    "SQLITE_BUSY_TIMEOUT_SECONDS": 30,
+    "LANGUAGES": list(PARENT_LANGUAGES),
+    "BABEL_DEFAULT_LOCALE": "da",
+    "BABEL_DEFAULT_TIMEZONE": "Europe/Copenhagen",
+    "CONSENT_FILE": None,
+    "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "PERMANENT_SESSION_LIFETIME": 60 * 60 * 24 * 7,
+    "WTF_CSRF_TIME_LIMIT": 3600,
+    "MAX_CONTENT_LENGTH": 256 * 1024,
+}
+
+REQUIRED_OUTSIDE_DEVELOPMENT = ("SECRET_KEY", "PERSONAL_DATABASE_URL", "RESPONSES_DATABASE_URL")
+
+
+class ConfigError(RuntimeError):
+    """Start-up stops: a required setting is missing or wrong."""
+
+
+def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
+    """Fill ``app.config`` and derive the two database binds."""
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_prefixed_env("PORTAL")
+    if overrides:
+        app.config.from_mapping(overrides)
+
+    development = app.config["ENV"] in ("development", "testing")
+    if not development:
+        for name in REQUIRED_OUTSIDE_DEVELOPMENT:
+            if not app.config.get(name):
+                raise ConfigError(
+                    f"PORTAL_{name} is not set. The portal refuses to start outside development "
+                    f"without it (PORTAL_ENV={app.config['ENV']})."
+                )
+    else:
+        instance = Path(app.instance_path)
+        instance.mkdir(parents=True, exist_ok=True)
+        if not app.config.get("SECRET_KEY"):
+            app.config["SECRET_KEY"] = _development_secret(instance)
+        for name, store in (("PERSONAL", "personal"), ("RESPONSES", "responses")):
+            key = f"{name}_DATABASE_URL"
+            if not app.config.get(key):
+                app.config[key] = f"sqlite:///{instance / (store + '.sqlite3')}"
+
+    app.config["SQLALCHEMY_BINDS"] = {
+        "personal": app.config["PERSONAL_DATABASE_URL"],
+        "responses": app.config["RESPONSES_DATABASE_URL"],
+    }
+    app.config.setdefault("SESSION_COOKIE_SECURE", not development)
+    for lang in app.config["LANGUAGES"]:
+        if lang not in ("da", "en", "ar", "fa", "ur", "so", "tr", "pl", "uk", "ti"):
+            raise ConfigError(f"PORTAL_LANGUAGES names an unknown language: {lang!r}")
+
+
+def _development_secret(instance: Path) -> str:
+    """A per-checkout key kept in the instance folder, so links survive a restart."""
+    path = instance / "development-secret-key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

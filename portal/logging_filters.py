@@ -1,0 +1,31 @@
+"""Keep link tokens out of every log line: the dev server's, gunicorn's and our own."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+_TOKEN_PATH = re.compile(r"/s/[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+(?:\.[A-Za-z0-9_\-]+)?")
+MASK = "/s/<token>"
+
+
+def mask_tokens(text: str) -> str:
+    return _TOKEN_PATH.sub(MASK, text)
+
+
+class TokenMaskingFilter(logging.Filter):
+    """Rewrites a record's message so that a ``/s/<token>`` path never reaches a handler."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = mask_tokens(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
+
+
+def install() -> None:
+    for name in ("werkzeug", "gunicorn.access", "gunicorn.error", "portal"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, TokenMaskingFilter) for f in logger.filters):
+            logger.addFilter(TokenMaskingFilter())

@@ -1,0 +1,5 @@
+"""Models of the two stores. They never reference each other."""
+
+from . import personal, responses
+
+__all__ = ["personal", "responses"]

@@ -1,0 +1,121 @@
+"""The personal store: who was invited, by whom, consent records and audit events.
+
+Nothing here records which response came from which invitation.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..timeutil import utcnow
+
+
+class InvitationStatus(enum.StrEnum):
+    CREATED = "created"
+    SENT = "sent"
+    DELIVERY_FAILED = "delivery_failed"
+    OPENED = "opened"
+    CONSENTED = "consented"
+    COMPLETED = "completed"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+
+
+#: Statuses after which a link can no longer be answered.
+FINAL_STATUSES = frozenset({InvitationStatus.COMPLETED, InvitationStatus.REVOKED})
+
+
+class Municipality(db.Model):
+    __bind_key__ = "personal"
+    __tablename__ = "municipality"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: The official four-digit municipality code (e.g. 0240 Egedal); goes into responses.
+    code: Mapped[str] = mapped_column(String(4), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+
+    teams: Mapped[list[Team]] = relationship(back_populates="municipality")
+
+
+class Team(db.Model):
+    __bind_key__ = "personal"
+    __tablename__ = "team"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"))
+    name: Mapped[str] = mapped_column(String(100))
+
+    municipality: Mapped[Municipality] = relationship(back_populates="teams")
+
+
+class Invitation(db.Model):
+    __bind_key__ = "personal"
+    __tablename__ = "invitation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: SHA-256 of the link's secret; the secret itself is never stored.
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    questionnaire_key: Mapped[str] = mapped_column(String(32))
+    questionnaire_version: Mapped[int] = mapped_column(Integer)
+    language: Mapped[str] = mapped_column(String(8))
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
+    channel: Mapped[str] = mapped_column(String(16), default="link")
+    status: Mapped[str] = mapped_column(String(20), default=InvitationStatus.CREATED.value)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    opened_at: Mapped[datetime | None] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    #: Day of the last status change. A day, not a time: a finer stamp on "completed" could be
+    #: lined up against the order in which responses were written.
+    status_changed_on: Mapped[date] = mapped_column(Date, default=lambda: utcnow().date())
+
+    municipality: Mapped[Municipality] = relationship()
+    team: Mapped[Team | None] = relationship()
+    consents: Mapped[list[ConsentRecord]] = relationship(
+        back_populates="invitation", order_by="ConsentRecord.id"
+    )
+
+    def is_expired(self, now: datetime | None = None) -> bool:
+        return (now or utcnow()) >= self.expires_at
+
+    def set_status(self, status: InvitationStatus) -> None:
+        self.status = status.value
+        self.status_changed_on = utcnow().date()
+
+
+class ConsentRecord(db.Model):
+    __bind_key__ = "personal"
+    __tablename__ = "consent_record"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    invitation_id: Mapped[int] = mapped_column(ForeignKey("invitation.id", ondelete="CASCADE"))
+    decision: Mapped[bool] = mapped_column()
+    text_version: Mapped[str] = mapped_column(String(32))
+    #: SHA-256 of the exact text the parent saw, in the language they saw it in.
+    text_hash: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(8))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    invitation: Mapped[Invitation] = relationship(back_populates="consents")
+
+
+class AuditEvent(db.Model):
+    __bind_key__ = "personal"
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    #: Who acted: ``staff:<id>``, ``cli`` or ``parent``; never a contact detail.
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str | None] = mapped_column(String(64))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    note: Mapped[str | None] = mapped_column(Text)

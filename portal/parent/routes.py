@@ -1,0 +1,302 @@
+"""Parent routes. Thin: parse the request, call the logic in links/consent/answering, render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+
+from .. import links
+from ..extensions import db
+from ..i18n import NATIVE_NAMES, languages
+from ..models.personal import Invitation, InvitationStatus
+from ..questionnaires import Definition
+from ..questionnaires.answers import merge, read_page
+from ..stores import writes_on_get
+from ..timeutil import utcnow
+from . import answering, bp
+from .consent import has_consented, record_consent, render_consent
+from .forms import ConsentForm, LanguageForm
+
+#: Endpoints that work without an opened link.
+_OPEN_ENDPOINTS = {"parent.open_link", "parent.accessibility"}
+_MAX_TOKEN_LENGTH = 200
+
+
+@bp.after_request
+def _no_store(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _problem(problem: links.LinkProblem) -> tuple[str, int]:
+    return render_template("parent/link_problem.html", problem=problem.value), problem.status
+
+
+@bp.before_request
+def _load_invitation() -> Any:
+    if request.endpoint in _OPEN_ENDPOINTS or request.endpoint is None:
+        return None
+    invitation = db.session.get(Invitation, session.get("inv") or 0)
+    if invitation is None:
+        session.pop("inv", None)
+        return render_template("parent/no_link.html"), 403
+    g.invitation = invitation
+    g.definition = current_app.extensions["questionnaires"].get(
+        invitation.questionnaire_key, invitation.questionnaire_version
+    )
+    try:
+        links.check_usable(invitation)
+    except links.LinkError as error:
+        if error.problem is links.LinkProblem.USED and request.endpoint == "parent.thanks":
+            return None
+        return _problem(error.problem)
+    return None
+
+
+@bp.errorhandler(CSRFError)
+def _csrf_failed(error: CSRFError) -> Any:
+    # The form sat open too long, or the session cookie was lost. Nothing the parent typed may
+    # be lost: the question page is shown again with what was posted, unsaved, and a fresh token.
+    if request.endpoint == "parent.page" and session.get("inv"):
+        refused = _load_invitation()
+        if refused is not None:
+            return refused
+        g.csrf_failed = True
+        return page(**(request.view_args or {}))
+    flash(_("The page had been open for a long time. Please try again."))
+    return redirect(request.path, code=303)
+
+
+@bp.get("/<token>")
+@writes_on_get
+def open_link(token: str) -> Any:
+    """Exchange the token for a session and send the parent to a token-free address."""
+    if len(token) > _MAX_TOKEN_LENGTH:
+        return _problem(links.LinkProblem.TAMPERED)
+    try:
+        invitation, secret = links.resolve(token)
+    except links.LinkError as error:
+        return _problem(error.problem)
+    # A GET never uses the link up: SMS and mail scanners open links before people do.
+    if invitation.status in (
+        InvitationStatus.CREATED,
+        InvitationStatus.SENT,
+        InvitationStatus.DELIVERY_FAILED,
+    ):
+        invitation.set_status(InvitationStatus.OPENED)
+    invitation.opened_at = invitation.opened_at or utcnow()
+    db.session.commit()
+
+    candidates = links.draft_ids(secret)
+    existing = answering.find_draft(candidates)
+    chosen = session.get("lang") if session.get("inv") == invitation.id else None
+    session.clear()
+    session["inv"] = invitation.id
+    session["draft"] = existing.id if existing else candidates[0]
+    session["invitation_lang"] = invitation.language
+    if chosen:
+        session["lang"] = chosen
+    return redirect(url_for(".start"), code=303)
+
+
+@bp.get("/")
+def start() -> Any:
+    """Send the parent to the step they are at."""
+    invitation: Invitation = g.invitation
+    if "lang" not in session:
+        return redirect(url_for(".language"))
+    if not has_consented(invitation):
+        return redirect(url_for(".consent"))
+    draft = _draft()
+    if draft.submitted:
+        return redirect(url_for(".thanks"))
+    return redirect(url_for(".page", number=draft.page + 1))
+
+
+@bp.route("/language", methods=["GET", "POST"])
+def language() -> Any:
+    form = LanguageForm()
+    form.language.choices = [(code, NATIVE_NAMES[code]) for code in languages()]
+    if request.method == "GET":
+        form.language.data = session.get("lang") or session.get("invitation_lang")
+    next_url = _safe_next(request.args.get("next"))
+    if form.validate_on_submit():
+        session["lang"] = form.language.data
+        return redirect(next_url or url_for(".start"), code=303)
+    return render_template("parent/language.html", form=form, native_names=NATIVE_NAMES)
+
+
+@bp.route("/consent", methods=["GET", "POST"])
+def consent() -> Any:
+    invitation: Invitation = g.invitation
+    form = ConsentForm()
+    text = render_consent(invitation)
+    if form.validate_on_submit() and (form.yes.data or form.no.data):
+        decision = bool(form.yes.data)
+        latest = invitation.consents[-1] if invitation.consents else None
+        if latest is None or (latest.decision, latest.text_hash) != (decision, text.sha256):
+            record_consent(invitation, decision, text, _current_language())
+        if not decision:
+            return redirect(url_for(".declined"), code=303)
+        answering.start_draft(session["draft"], g.definition, _current_language())
+        return redirect(url_for(".start"), code=303)
+    return render_template("parent/consent.html", form=form, text=text)
+
+
+@bp.get("/consent.txt")
+def consent_copy() -> Response:
+    """The consent text to keep, as plain text the phone can save or share."""
+    text = render_consent(g.invitation)
+    return Response(
+        text.plain_text,
+        mimetype="text/plain",
+        headers={"Content-Disposition": 'attachment; filename="consent.txt"'},
+    )
+
+
+@bp.get("/declined")
+def declined() -> Any:
+    if has_consented(g.invitation) or not g.invitation.consents:
+        return redirect(url_for(".start"))
+    return render_template("parent/declined.html")
+
+
+@bp.route("/page/<int:number>", methods=["GET", "POST"])
+def page(number: int) -> Any:
+    invitation: Invitation = g.invitation
+    definition: Definition = g.definition
+    if not has_consented(invitation):
+        return redirect(url_for(".consent"))
+    draft = _draft()
+    if draft.submitted:
+        answering.submit(draft.id, invitation, definition)  # repairs the invitation's status
+        return redirect(url_for(".thanks"), code=303)
+    index = number - 1
+    if not 0 <= index < len(definition.pages):
+        abort(404)
+    saved = draft.answers or {}
+    posted: dict[str, list[str]] | None = None
+    errors: dict[str, Any] = {}
+    notice = None
+
+    if request.method == "POST" and g.get("csrf_failed"):
+        posted = _posted()
+        notice = _("The page had been open for a long time, so your answers on this page were "
+                   "not saved yet. Please check them and press the button again.")
+    elif request.method == "POST":
+        posted = _posted()
+        action = request.form.get("action", "next")
+        values, errors = read_page(
+            definition.pages[index], posted, saved, enforce_required=action in ("next", "submit")
+        )
+        if not errors:
+            return _after_save(draft, definition, index, values, action)
+
+    visible = definition.visible_pages(saved)
+    if index not in visible and posted is None:
+        later = [i for i in visible if i > index]
+        return redirect(url_for(".page", number=(later[0] if later else visible[-1]) + 1))
+    position = visible.index(index) + 1 if index in visible else len(visible)
+    return render_template(
+        "parent/page.html",
+        definition=definition,
+        page=definition.pages[index],
+        number=number,
+        position=position,
+        total=len(visible),
+        is_first=position == 1,
+        is_last=index >= visible[-1],
+        current=_current_values(definition.pages[index], saved, posted),
+        saved=saved,
+        errors=errors,
+        notice=notice,
+    ), (400 if errors else 200)
+
+
+def _after_save(
+    draft: Any, definition: Definition, index: int, values: dict[str, Any], action: str
+) -> Any:
+    answers = merge(draft.answers or {}, values)
+    visible = definition.visible_pages(answers)
+    if action == "language":
+        answering.save_page(draft, values, index, _current_language())
+        here = url_for(".page", number=index + 1)
+        return redirect(url_for(".language", next=here), code=303)
+    if action == "back":
+        earlier = [i for i in visible if i < index]
+        target = earlier[-1] if earlier else index
+        answering.save_page(draft, values, target, _current_language())
+        return redirect(url_for(".page", number=target + 1), code=303)
+    later = [i for i in visible if i > index]
+    if later and action != "submit":
+        answering.save_page(draft, values, later[0], _current_language())
+        return redirect(url_for(".page", number=later[0] + 1), code=303)
+    answering.save_page(draft, values, index, _current_language())
+    outcome, missing = answering.submit(draft.id, g.invitation, definition)
+    if outcome is answering.SubmitOutcome.INCOMPLETE:
+        flash(_("Some questions still need an answer."))
+        return redirect(url_for(".page", number=(missing or 0) + 1), code=303)
+    return redirect(url_for(".thanks"), code=303)
+
+
+@bp.get("/thanks")
+def thanks() -> Any:
+    if g.invitation.status != InvitationStatus.COMPLETED:
+        return redirect(url_for(".start"))
+    return render_template("parent/thanks.html")
+
+
+@bp.get("/accessibility")
+def accessibility() -> str:
+    return render_template("parent/accessibility.html")
+
+
+def _draft() -> Any:
+    draft_id = session.get("draft")
+    if not draft_id:
+        abort(403)
+    return answering.start_draft(draft_id, g.definition, _current_language())
+
+
+def _current_language() -> str:
+    return session.get("lang") or g.invitation.language
+
+
+def _posted() -> dict[str, list[str]]:
+    return {key: request.form.getlist(key) for key in request.form}
+
+
+def _current_values(
+    page: Any, saved: dict[str, Any], posted: dict[str, list[str]] | None
+) -> dict[str, list[str]]:
+    """What each field shows: what was just posted, else what was saved, as strings."""
+    values: dict[str, list[str]] = {}
+    for question in page.questions:
+        if posted is not None:
+            values[question.id] = posted.get(question.id, [])
+        else:
+            value = saved.get(question.id)
+            items = value if isinstance(value, list) else ([] if value is None else [value])
+            values[question.id] = [str(item) for item in items]
+    return values
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only our own parent pages are allowed as a redirect target."""
+    if target and target.startswith("/s/") and "//" not in target and "\\" not in target:
+        return target
+    return None

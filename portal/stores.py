@@ -1,0 +1,68 @@
+"""The two stores: engine set-up for SQLite (WAL, busy timeout, writes that wait) and helpers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Flask, current_app, has_request_context, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from .extensions import db
+
+STORES = ("personal", "responses")
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def writes_on_get(view: F) -> F:
+    """Mark a GET view that writes, so its SQLite transactions take the write lock at once."""
+    view.writes_on_get = True  # type: ignore[attr-defined]
+    return view
+
+
+def _wants_write_lock() -> bool:
+    # Outside a request (CLI, jobs) every transaction may write. Inside one, POSTs and views
+    # marked with ``writes_on_get`` do; plain page views only read and must not queue behind
+    # writers for the whole request.
+    if not has_request_context():
+        return True
+    if request.method not in SAFE_METHODS:
+        return True
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, "writes_on_get", False))
+
+
+def configure_engines(app: Flask) -> None:
+    """Apply SQLite pragmas and ``BEGIN IMMEDIATE`` to every SQLite engine of the app."""
+    busy_ms = int(float(app.config["SQLITE_BUSY_TIMEOUT_SECONDS"]) * 1000)
+    with app.app_context():
+        for engine in db.engines.values():
+            if engine.dialect.name == "sqlite":
+                _configure_sqlite(engine, busy_ms)
+
+
+def _configure_sqlite(engine: Engine, busy_ms: int) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control from the sqlite3 module so BEGIN is ours to emit.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {busy_ms}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        # A deferred transaction that reads and then writes fails at once with "database is
+        # locked" when another writer got in between; IMMEDIATE waits for the lock instead.
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _wants_write_lock() else "BEGIN")
+
+
+def create_all() -> None:
+    """Create both stores' tables directly (tests); deployments use ``flask db upgrade``."""
+    db.create_all(bind_key=list(STORES))
