@@ -31,10 +31,10 @@ def run_migrations_offline():
 def run_migrations_online():
     def skip_empty(context_, revision, directives):
         # Autogenerate without changes in either store writes no revision.
-        if getattr(config.cmd_opts, "autogenerate", False):
-            if all(ops.is_empty() for ops in directives[0].upgrade_ops_list):
-                directives[:] = []
-                logger.info("No changes in schema detected.")
+        autogenerate = getattr(config.cmd_opts, "autogenerate", False)
+        if autogenerate and all(ops.is_empty() for ops in directives[0].upgrade_ops_list):
+            directives[:] = []
+            logger.info("No changes in schema detected.")
 
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("process_revision_directives", skip_empty)

@@ -13,10 +13,6 @@ from .models.personal import AuditEvent, Invitation, Municipality
 invitations = AppGroup("invitations", help="Create and revoke parent links.")
 
 
-def _questionnaire_keys() -> list[str]:
-    return current_app.extensions["questionnaires"].keys()
-
-
 @invitations.command("create")
 @click.option("--questionnaire", "key", required=True, help="18-months, 3-years or cos-p.")
 @click.option("--language", default="da", show_default=True, help="The family's language.")
@@ -27,9 +23,10 @@ def _questionnaire_keys() -> list[str]:
 def create_invitation(key: str, language: str, code: str | None, days: int | None) -> None:
     """Create an invitation and print its link (the last line)."""
     registry = current_app.extensions["questionnaires"]
-    if key not in registry.keys():
+    known = registry.keys()
+    if key not in known:
         raise click.BadParameter(
-            f"unknown questionnaire {key!r}; choose one of {', '.join(registry.keys())}",
+            f"unknown questionnaire {key!r}; choose one of {', '.join(known)}",
             param_hint="--questionnaire",
         )
     if language not in current_app.config["LANGUAGES"]:
@@ -51,9 +48,8 @@ def create_invitation(key: str, language: str, code: str | None, days: int | Non
         key, definition.version, language, municipality, channel="cli", lifetime_days=days
     )
     db.session.flush()
-    db.session.add(
-        AuditEvent(actor="cli", action="invitation.created", subject=f"invitation:{issued.invitation.id}")
-    )
+    subject = f"invitation:{issued.invitation.id}"
+    db.session.add(AuditEvent(actor="cli", action="invitation.created", subject=subject))
     db.session.commit()
     click.echo(
         f"Invitation {issued.invitation.id}: {key} v{definition.version}, language {language}, "

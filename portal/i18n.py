@@ -26,7 +26,7 @@ def languages() -> list[str]:
 
 
 def select_locale() -> str:
-    """The parent's explicit choice, then the invitation's language, then the browser, then Danish."""
+    """Explicit choice, then the invitation's language, then the browser, then Danish."""
     enabled = languages()
     for key in ("lang", "invitation_lang"):
         value = session.get(key)

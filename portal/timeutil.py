@@ -1,4 +1,4 @@
-"""Time in one convention: naive UTC datetimes in the personal store, months in the response store."""
+"""One convention for time: naive UTC in the personal store, months in the response store."""
 
 from __future__ import annotations
 

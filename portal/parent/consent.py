@@ -11,7 +11,7 @@ from flask import Flask, current_app
 from flask_babel import gettext
 
 from ..extensions import db
-from ..models.personal import ConsentRecord, FINAL_STATUSES, Invitation, InvitationStatus
+from ..models.personal import FINAL_STATUSES, ConsentRecord, Invitation, InvitationStatus
 
 DEFAULT_FILE = Path(__file__).parent.parent / "consent" / "default.toml"
 

@@ -61,8 +61,12 @@ def _load_invitation() -> Any:
     try:
         links.check_usable(invitation)
     except links.LinkError as error:
-        if error.problem is links.LinkProblem.USED and request.endpoint == "parent.thanks":
-            return None
+        if error.problem is links.LinkProblem.USED:
+            # A double tap, a retry or a second tab after submitting: the answer is "thank
+            # you", once more, on every one of them.
+            if request.endpoint == "parent.thanks":
+                return None
+            return redirect(url_for(".thanks"), code=303)
         return _problem(error.problem)
     return None
 
@@ -123,6 +127,7 @@ def start() -> Any:
         return redirect(url_for(".consent"))
     draft = _draft()
     if draft.submitted:
+        answering.submit(draft.id, invitation, g.definition)  # repairs the invitation's status
         return redirect(url_for(".thanks"))
     return redirect(url_for(".page", number=draft.page + 1))
 
@@ -215,6 +220,7 @@ def page(number: int) -> Any:
         "parent/page.html",
         definition=definition,
         page=definition.pages[index],
+        page_ids={q.id for q in definition.pages[index].questions},
         number=number,
         position=position,
         total=len(visible),

@@ -350,10 +350,7 @@ class _Parser:
         target = raw.get("question")
         if target not in self.seen:
             raise self.fail(f"{where}.question", f"{target!r} is not an earlier question")
-        if "equals" in raw:
-            codes = (raw["equals"],)
-        else:
-            codes = tuple(raw.get("in") or ())
+        codes = (raw["equals"],) if "equals" in raw else tuple(raw.get("in") or ())
         if not codes or any(c not in self.seen[target].codes for c in codes):
             raise self.fail(where, f"must name answer codes of {target!r}")
         return ShowIf(target, codes)

@@ -104,7 +104,9 @@ def merge(answers: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in merged.items() if value is not None}
 
 
-def final_answers(definition: Definition, answers: dict[str, Any]) -> tuple[dict[str, Any], int | None]:
+def final_answers(
+    definition: Definition, answers: dict[str, Any]
+) -> tuple[dict[str, Any], int | None]:
     """The answers to store, and the first page still missing a required answer (or None).
 
     Answers to questions that show-if now hides (the parent went back and changed their mind)

@@ -44,7 +44,9 @@ def extract_definitions(
                     yield item(label, f"answer {code} to {question['id']}")
 
 
-def extract_consent(fileobj: IO[bytes], keywords: Any, comment_tags: Any, options: Any) -> Extracted:
+def extract_consent(
+    fileobj: IO[bytes], keywords: Any, comment_tags: Any, options: Any
+) -> Extracted:
     source = fileobj.read().decode("utf-8")
     data = tomllib.loads(source)
     for key in ("title", "question", "yes", "no"):
