@@ -8,8 +8,9 @@ from typing import Any
 
 from flask import Flask
 
-#: Languages a parent can choose. Issue "ten languages" extends this list.
-PARENT_LANGUAGES = ("da", "en")
+#: Languages a parent can choose, in the order the picker lists them. Danish is the default and,
+#: with English, the reference; portal.i18n.LANGUAGE_STATUS says which are reviewed.
+PARENT_LANGUAGES = ("da", "en", "ar", "fa", "ur", "so", "tr", "pl", "uk", "ti")
 #: Right-to-left languages, used for ``<html dir>``.
 RTL_LANGUAGES = frozenset({"ar", "fa", "ur"})
 
@@ -74,7 +75,7 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
     }
     app.config.setdefault("SESSION_COOKIE_SECURE", not development)
     for lang in app.config["LANGUAGES"]:
-        if lang not in ("da", "en", "ar", "fa", "ur", "so", "tr", "pl", "uk", "ti"):
+        if lang not in PARENT_LANGUAGES:
             raise ConfigError(f"PORTAL_LANGUAGES names an unknown language: {lang!r}")
 
 

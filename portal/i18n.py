@@ -1,6 +1,8 @@
-"""Locale selection and the language list parents pick from."""
+"""Locale selection, the language list parents pick from, and which texts parents see."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from flask import current_app, request, session
 
@@ -20,8 +22,68 @@ NATIVE_NAMES = {
     "ti": "ትግርኛ",
 }
 
+#: Whether a professional translator has reviewed a language's catalogue ("reviewed") or it is
+#: still a careful draft ("draft"). A municipality's translator who has reviewed a catalogue
+#: changes its entry here; docs/translations.md shows the table and a test keeps them in step.
+LANGUAGE_STATUS = {
+    "da": "reviewed",
+    "en": "reviewed",
+    "ar": "draft",
+    "fa": "draft",
+    "ur": "draft",
+    "so": "draft",
+    "tr": "draft",
+    "pl": "draft",
+    "uk": "draft",
+    "ti": "draft",
+}
+
+#: Staff and evaluation pages are offered in these languages only.
+STAFF_LANGUAGES = ("da", "en")
+
+#: Source folders whose texts only staff and evaluators read.
+STAFF_ONLY_SOURCES = (
+    "portal/staff/",
+    "portal/evaluation/",
+    "templates/staff/",
+    "templates/evaluation/",
+)
+
+#: Sources inside staff code whose texts go to parents all the same: the SMS and e-mail
+#: invitations a health visitor sends.
+PARENT_MESSAGE_SOURCES = (
+    "portal/delivery/",
+    "portal/staff/messages.py",
+)
+
+
+def is_parent_facing(locations: Iterable[str]) -> bool:
+    """Whether a message, given the files it is extracted from, can reach a parent.
+
+    Everything is parent-facing unless every place it comes from is staff or evaluation code:
+    a new text in a new parent module is then translated into all languages by default, and a
+    text shared by a staff page and a parent page counts as the parent's.
+    """
+    paths = [path.replace("\\", "/").removeprefix("./") for path in locations]
+    if not paths:
+        return True
+    for path in paths:
+        if path.startswith(PARENT_MESSAGE_SOURCES):
+            return True
+        if not path.startswith(STAFF_ONLY_SOURCES):
+            return True
+    return False
+
+
+def required_languages(locations: Iterable[str], enabled: Iterable[str]) -> list[str]:
+    """The enabled languages a message must be translated into."""
+    if is_parent_facing(locations):
+        return list(enabled)
+    return [lang for lang in enabled if lang in STAFF_LANGUAGES]
+
 
 def languages() -> list[str]:
+    """The languages parents can choose in this installation (``LANGUAGES`` setting)."""
     return list(current_app.config["LANGUAGES"])
 
 
@@ -38,4 +100,5 @@ def select_locale() -> str:
 
 
 def text_direction(locale: str) -> str:
+    """``rtl`` for Arabic, Farsi and Urdu, else ``ltr``: the value of ``<html dir>``."""
     return "rtl" if locale.split("_")[0] in RTL_LANGUAGES else "ltr"

@@ -21,7 +21,7 @@ from flask_wtf.csrf import CSRFError
 
 from .. import links
 from ..extensions import db
-from ..i18n import NATIVE_NAMES, languages
+from ..i18n import NATIVE_NAMES, languages, text_direction
 from ..models.personal import Invitation, InvitationStatus
 from ..questionnaires import Definition
 from ..questionnaires.answers import merge, read_page
@@ -142,7 +142,12 @@ def language() -> Any:
     if form.validate_on_submit():
         session["lang"] = form.language.data
         return redirect(next_url or url_for(".start"), code=303)
-    return render_template("parent/language.html", form=form, native_names=NATIVE_NAMES)
+    return render_template(
+        "parent/language.html",
+        form=form,
+        native_names=NATIVE_NAMES,
+        directions={code: text_direction(code) for code in languages()},
+    )
 
 
 @bp.route("/consent", methods=["GET", "POST"])
