@@ -1,0 +1,450 @@
+"""Every parent in their language: complete catalogues, matching placeholders, and every parent
+page rendered in every language with the right ``lang``/``dir`` and no English left over."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from portal import links
+from portal.config import PARENT_LANGUAGES, RTL_LANGUAGES
+from portal.extensions import db
+from portal.i18n import (
+    LANGUAGE_STATUS,
+    NATIVE_NAMES,
+    STAFF_LANGUAGES,
+    is_parent_facing,
+    required_languages,
+    text_direction,
+)
+from portal.models.personal import Invitation
+from portal.timeutil import utcnow
+
+from .conftest import EIGHTEEN_MONTHS, Parent, create_link
+from .translation_helpers import (
+    ROOT,
+    catalogue,
+    english_pattern,
+    extra_messages,
+    has_bare_percent,
+    placeholders,
+    source_messages,
+    visible_text,
+)
+
+NON_ENGLISH = [lang for lang in PARENT_LANGUAGES if lang != "en"]
+_HTML_TAG = re.compile(r'<html lang="([^"]+)" dir="([^"]+)">')
+
+
+# --- which texts are parent-facing ------------------------------------------------------------
+
+
+def test_parent_facing_is_decided_by_where_a_text_comes_from():
+    assert is_parent_facing(["templates/parent/consent.html"])
+    assert is_parent_facing(["portal/questionnaires/18-months.v1.toml"])
+    assert is_parent_facing(["portal/consent/default.toml"])
+    assert is_parent_facing(["templates/errors/not_found.html"])
+    assert not is_parent_facing(["templates/staff/invite.html", "portal/evaluation/routes.py"])
+    # Shared by a staff page and a parent page: the parent's needs win.
+    assert is_parent_facing(["templates/staff/invite.html", "templates/parent/page.html"])
+    # The SMS and e-mail texts are built in staff code but read by parents.
+    assert is_parent_facing(["portal/staff/messages.py"])
+    assert is_parent_facing(["./portal/delivery/sms.py"])
+    assert required_languages(["portal/staff/routes.py"], PARENT_LANGUAGES) == list(
+        STAFF_LANGUAGES
+    )
+    assert required_languages(["templates/parent/thanks.html"], PARENT_LANGUAGES) == list(
+        PARENT_LANGUAGES
+    )
+
+
+def test_the_source_has_parent_facing_texts_from_every_kind_of_source():
+    """A guard on the extraction itself: if it found nothing, the checks below would pass."""
+    locations = {loc for message in source_messages().values() for loc in message.locations}
+    for expected in (
+        "templates/base.html",
+        "templates/parent/page.html",
+        "templates/errors/not_found.html",
+        "portal/parent/routes.py",
+        "portal/questionnaires/answers.py",
+        "portal/questionnaires/cos-p.v1.toml",
+        "portal/consent/default.toml",
+    ):
+        assert expected in locations
+
+
+# --- catalogues -------------------------------------------------------------------------------
+
+
+def test_all_ten_languages_are_enabled_with_a_status_a_native_name_and_a_catalogue(app):
+    assert app.config["LANGUAGES"] == list(PARENT_LANGUAGES)
+    assert set(PARENT_LANGUAGES) == {"da", "en", "ar", "fa", "ur", "so", "tr", "pl", "uk", "ti"}
+    assert set(LANGUAGE_STATUS) == set(PARENT_LANGUAGES) == set(NATIVE_NAMES)
+    assert set(LANGUAGE_STATUS.values()) <= {"draft", "reviewed"}
+    assert LANGUAGE_STATUS["da"] == LANGUAGE_STATUS["en"] == "reviewed"
+    assert sorted(RTL_LANGUAGES) == ["ar", "fa", "ur"]
+    for lang in PARENT_LANGUAGES:
+        assert (ROOT / "translations" / lang / "LC_MESSAGES" / "messages.po").is_file()
+
+
+@pytest.mark.parametrize("lang", PARENT_LANGUAGES)
+def test_every_message_a_language_needs_is_translated(lang):
+    """Fails when an enabled language lacks a translation of a message it must have: every
+    parent-facing message in all ten languages, staff and evaluation texts in da and en."""
+    translations = catalogue(lang)
+    missing = []
+    for message in source_messages().values():
+        if lang not in required_languages(message.locations, PARENT_LANGUAGES):
+            continue
+        entry = translations.get(message.msgid)
+        if entry is None or not entry.string or not str(entry.string).strip():
+            missing.append((message.msgid, sorted(message.locations)))
+    assert not missing, f"{lang}: {len(missing)} untranslated, first: {missing[:3]}"
+
+
+@pytest.mark.parametrize("lang", PARENT_LANGUAGES)
+def test_translations_keep_placeholders_and_are_not_fuzzy(lang):
+    problems = []
+    for entry in catalogue(lang):
+        if not entry.id or not entry.string:
+            continue
+        msgid = entry.id if isinstance(entry.id, str) else entry.id[0]
+        strings = [entry.string] if isinstance(entry.string, str) else list(entry.string)
+        for text in strings:
+            if text and placeholders(text) != placeholders(msgid):
+                problems.append(("placeholders differ", msgid, text))
+            if text and has_bare_percent(text):
+                problems.append(("bare %", msgid, text))
+        if entry.fuzzy:
+            problems.append(("fuzzy", msgid, entry.string))
+    assert not problems, problems[:5]
+
+
+def test_english_catalogue_repeats_the_source_and_danish_differs():
+    english = catalogue("en")
+    danish = catalogue("da")
+    for message in source_messages().values():
+        if is_parent_facing(message.locations):
+            assert english[message.msgid].string == message.msgid
+    # Danish is the default: a Danish catalogue that merely copied English would pass the
+    # completeness test and still fail every parent.
+    same = [m for m in source_messages() if len(m.split()) > 3 and danish[m].string == m]
+    assert not same, same[:3]
+
+
+def test_invitation_messages_exist_in_every_language_with_the_same_placeholders():
+    extra = extra_messages()
+    assert len(extra) == 3
+    for msgid, texts in extra.items():
+        assert set(texts) == set(PARENT_LANGUAGES), msgid
+        assert texts["en"] == msgid
+        for lang, text in texts.items():
+            assert placeholders(text) == placeholders(msgid), (lang, text)
+            assert not has_bare_percent(text), (lang, text)
+            assert text.strip() and (lang == "en" or text != msgid), (lang, text)
+        # Neutral: it names the sender and the link, never the family's situation.
+        for word in ("vulnerable", "risk", "problem", "social"):
+            assert word not in msgid.lower()
+
+
+# GSM 03.38 basic character set; the extension table's characters count twice.
+_GSM7 = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+_GSM7_EXTENDED = set("^{}\\[~]|€\f")
+
+
+def sms_segments(text: str) -> int:
+    """How many SMS segments a text takes: GSM-7 when it can, else UCS-2."""
+    if all(ch in _GSM7 or ch in _GSM7_EXTENDED for ch in text):
+        units = sum(2 if ch in _GSM7_EXTENDED else 1 for ch in text)
+        return 1 if units <= 160 else -(-units // 153)
+    units = len(text.encode("utf-16-le")) // 2
+    return 1 if units <= 70 else -(-units // 67)
+
+
+def test_danish_sms_fits_one_segment_with_the_longest_municipality_and_a_full_link():
+    sms = next(msgid for msgid in extra_messages() if msgid.startswith("Hello. "))
+    link = "https://x.dk/s/" + "A" * 45  # 60 characters, the most a link may have
+    texts = {
+        lang: text % {"municipality": "Ringkøbing-Skjern Kommune", "link": link}
+        for lang, text in extra_messages()[sms].items()
+    }
+    assert sms_segments(texts["da"]) == 1, len(texts["da"])
+    # Every language stays a short message, whatever its script.
+    for lang, text in texts.items():
+        assert 1 <= sms_segments(text) <= 4, (lang, sms_segments(text))
+
+
+# --- every parent page in every language ------------------------------------------------------
+
+
+def _answers_for(definition: Any, page: Any) -> dict[str, Any]:
+    """Plausible answers for one page: the first answer everywhere, "yes" to open follow-ups."""
+    answers: dict[str, Any] = {}
+    for question in page.questions:
+        if question.type == "number":
+            answers[question.id] = str(question.minimum or 0)
+        elif question.type == "text":
+            answers[question.id] = "Tak"
+        elif question.type == "yesno":
+            answers[question.id] = "1"
+        elif question.type == "multiple":
+            answers[question.id] = [str(question.options[0].code)]
+        else:
+            answers[question.id] = str(question.options[0].code)
+    return answers
+
+
+def _bad_answers(page: Any, number: str) -> dict[str, Any]:
+    """Answers the server must refuse, each with its own message."""
+    bad: dict[str, Any] = {}
+    for question in page.questions:
+        if question.type == "number":
+            bad[question.id] = number
+        elif question.type == "text":
+            bad[question.id] = "x" * (question.max_length + 1)
+        else:
+            bad[question.id] = ["99", "98"] if question.type == "multiple" else "99"
+    return bad
+
+
+class PageCollector:
+    def __init__(self, app: Flask, lang: str):
+        self.app = app
+        self.lang = lang
+        self.pages: list[tuple[str, str]] = []
+
+    def add(self, name: str, response: Any, status: int | None = None) -> None:
+        if status is not None:
+            assert response.status_code == status, (name, response.status_code)
+        else:
+            assert response.status_code < 500, (name, response.status_code)
+        self.pages.append((name, response.get_data(as_text=True)))
+
+    def browser(self) -> Any:
+        """A fresh phone whose browser asks for this language (pages before a choice)."""
+        client = self.app.test_client()
+        client.environ_base["HTTP_ACCEPT_LANGUAGE"] = self.lang
+        return client
+
+
+def _invitation(app: Flask, invitation_id: int) -> Invitation:
+    return db.session.get(Invitation, invitation_id)
+
+
+def collect_parent_pages(app: Flask, lang: str) -> list[tuple[str, str]]:
+    pages = PageCollector(app, lang)
+
+    @app.get("/test-only/boom")
+    def boom() -> str:
+        raise RuntimeError("a bug")
+
+    @app.post("/test-only/form")
+    def form() -> str:
+        return "never reached without a CSRF token"
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    registry = app.extensions["questionnaires"]
+
+    for key in ("18-months", "3-years", "cos-p"):
+        definition = registry.current(key)
+        _, token = create_link(app, key, language=lang)
+        parent = Parent(pages.browser())
+        pages.add(f"{key}: language picker", parent.open(token))
+        pages.add(f"{key}: no language chosen", parent.post("/s/language", {}), status=200)
+        pages.add(f"{key}: language chosen", parent.choose_language(lang))
+        pages.add(f"{key}: consent", parent.get("/s/consent"))
+        parent.consent(True)
+        last_page = len(definition.pages)
+        parent.get(f"/s/page/{last_page}")
+        pages.add(f"{key}: sent too early", parent.post(
+            f"/s/page/{last_page}",
+            {"action": "submit", **_answers_for(definition, definition.pages[-1])},
+            follow=True,
+        ))
+        for number, page in enumerate(definition.pages, start=1):
+            pages.add(f"{key}: page {number}", parent.get(f"/s/page/{number}"))
+            # The same page with every "this needs an answer" message on it.
+            parent.get(f"/s/page/{number}")
+            empty = parent.post(f"/s/page/{number}", {"action": "next"})
+            if any(q.required for q in page.questions):
+                pages.add(f"{key}: page {number} with errors", empty, status=400)
+            parent.get(f"/s/page/{number}")
+            pages.add(f"{key}: page {number} bad answers", parent.post(
+                f"/s/page/{number}", {"action": "next", **_bad_answers(page, "999999")}
+            ), status=400)
+            if any(q.type == "number" for q in page.questions):
+                parent.get(f"/s/page/{number}")
+                pages.add(f"{key}: page {number} not a number", parent.post(
+                    f"/s/page/{number}", {"action": "next", **_bad_answers(page, "abc")}
+                ), status=400)
+            stale = parent.client.post(
+                f"/s/page/{number}",
+                data={"csrf_token": "old", "action": "next", **_answers_for(definition, page)},
+            )
+            pages.add(f"{key}: page {number} form expired", stale)
+            last = number == len(definition.pages)
+            parent.answer(
+                number, _answers_for(definition, page), action="submit" if last else "next"
+            )
+        pages.add(f"{key}: thanks", parent.get("/s/thanks"))
+        pages.add(f"{key}: used link", pages.browser().get(f"/s/{token}"))
+
+    _, token = create_link(app, language=lang)
+    parent = Parent(pages.browser())
+    parent.start(token, lang)
+    parent.get("/s/consent")
+    pages.add("declined", parent.post("/s/consent", {"no": "1"}, follow=True))
+    pages.add("accessibility", parent.get("/s/accessibility"))
+    pages.add("not found inside the parent pages", parent.get("/s/page/1/more"), status=404)
+    pages.add(
+        "too large", parent.client.post("/s/consent", data={"x": "a" * 300_000}), status=413
+    )
+    pages.add("form expired on consent", parent.client.post(
+        "/s/consent", data={"csrf_token": "old", "yes": "1"}, follow_redirects=True
+    ))
+
+    browser = pages.browser()
+    pages.add("tampered link", browser.get("/s/not-a-link"))
+    pages.add("no link", browser.get("/s/"))
+    pages.add("front page", browser.get("/"))
+    pages.add("not found", browser.get("/no-such-page"))
+    pages.add("server error", browser.get("/test-only/boom"), status=500)
+    pages.add("form expired", browser.post("/test-only/form"), status=400)
+
+    with app.app_context():
+        expired_id, expired = create_link(app, language=lang)
+        revoked_id, revoked = create_link(app, language=lang)
+        unknown_id, unknown = create_link(app, language=lang)
+        _invitation(app, expired_id).expires_at = utcnow() - timedelta(days=1)
+        links.revoke(_invitation(app, revoked_id))
+        db.session.delete(_invitation(app, unknown_id))
+        db.session.commit()
+    for name, token in (("expired", expired), ("revoked", revoked), ("unknown", unknown)):
+        pages.add(f"{name} link", pages.browser().get(f"/s/{token}"))
+    return pages.pages
+
+
+@pytest.mark.parametrize("lang", PARENT_LANGUAGES)
+def test_every_parent_page_renders_in_the_language_with_lang_and_dir(app, lang):
+    pages = collect_parent_pages(app, lang)
+    assert len(pages) > 40
+    expected_dir = "rtl" if lang in ("ar", "fa", "ur") else "ltr"
+    for name, page_html in pages:
+        match = _HTML_TAG.search(page_html)
+        assert match, f"{lang} {name}: no <html lang dir>"
+        assert match.groups() == (lang, expected_dir), f"{lang} {name}: {match.groups()}"
+
+
+def _english_patterns() -> list[tuple[str, re.Pattern[str]]]:
+    patterns = []
+    for message in source_messages().values():
+        pattern = english_pattern(message.msgid)
+        if pattern and is_parent_facing(message.locations):
+            patterns.append((message.msgid, pattern))
+    return patterns
+
+
+@pytest.mark.parametrize("lang", NON_ENGLISH)
+def test_no_untranslated_english_appears_on_any_parent_page(app, lang):
+    patterns = _english_patterns()
+    leaks = []
+    for name, page_html in collect_parent_pages(app, lang):
+        text = visible_text(page_html)
+        leaks += [(name, msgid) for msgid, pattern in patterns if pattern.search(text)]
+    assert not leaks, leaks[:5]
+
+
+def test_the_english_check_would_see_english(app):
+    """The control for the test above: on English pages the same patterns do match."""
+    patterns = _english_patterns()
+    found = set()
+    for _name, page_html in collect_parent_pages(app, "en"):
+        text = visible_text(page_html)
+        found |= {msgid for msgid, pattern in patterns if pattern.search(text)}
+    # Every longer parent-facing text shows up somewhere on the English pages...
+    assert len(found) > 0.95 * len(patterns), sorted(set(m for m, _ in patterns) - found)[:10]
+
+
+# --- right to left, the picker, and switching mid-questionnaire -------------------------------
+
+
+def test_picker_shows_each_language_in_its_own_script_and_direction(app, parent):
+    _, token = create_link(app, language="ar")
+    parent.open(token)
+    html = parent.page_html
+    assert _HTML_TAG.search(html).groups() == ("ar", "rtl")
+    for lang, name in NATIVE_NAMES.items():
+        label = re.search(rf'<label class="choice" lang="{lang}" dir="(\w+)">\s*<input[^>]*>'
+                          rf"\s*<span>([^<]+)</span>", html)
+        assert label, lang
+        assert label.groups() == (text_direction(lang), name)
+    # The invitation's language is chosen in advance; the parent only confirms.
+    assert re.search(r'value="ar" checked', html)
+
+
+@pytest.mark.parametrize(("first", "second"), [("da", "ar"), ("fa", "en"), ("ur", "ti")])
+def test_switching_direction_mid_questionnaire_keeps_answers_and_page(app, parent, first, second):
+    _, token = create_link(app, language=first)
+    parent.start(token, first)
+    parent.answer(1, EIGHTEEN_MONTHS[0])
+    response = parent.answer(2, {"adv_sleep": "2"}, action="language", follow=False)
+    parent.get(response.headers["Location"])
+    assert _HTML_TAG.search(parent.page_html).group(1) == first
+    page = parent.post(
+        response.headers["Location"].replace("http://localhost", ""),
+        {"language": second},
+        follow=True,
+    )
+    assert page.request.path == "/s/page/2"
+    assert _HTML_TAG.search(parent.page_html).groups() == (second, text_direction(second))
+    assert 'name="adv_sleep" value="2" checked' in parent.page_html
+    parent.get("/s/page/1")
+    assert 'name="visit_useful" value="4" checked' in parent.page_html
+
+
+def test_css_uses_only_logical_properties_so_pages_mirror():
+    css = (ROOT / "static" / "css" / "portal.css").read_text()
+    physical = re.compile(
+        r"(?<![-\w])(?:margin|padding|border)-(?:left|right|top|bottom)\b"
+        r"|(?<![-\w])(?:left|right|top|bottom)\s*:"
+        r"|text-align\s*:\s*(?:left|right)|float\s*:\s*(?:left|right)"
+    )
+    assert not physical.findall(css)
+
+
+def test_answer_codes_do_not_depend_on_the_language(app):
+    """The same choice stores the same code whatever language the parent read it in."""
+    from portal.models.responses import Response
+
+    codes = {}
+    for lang in ("da", "ar", "ti"):
+        _, token = create_link(app, language=lang)
+        parent = Parent(app.test_client())
+        parent.start(token, lang)
+        for number, answers in enumerate(EIGHTEEN_MONTHS, start=1):
+            last = number == len(EIGHTEEN_MONTHS)
+            parent.answer(number, answers, action="submit" if last else "next")
+    with app.app_context():
+        for response in db.session.execute(db.select(Response)).scalars():
+            codes[response.language] = response.answers
+    assert set(codes) == {"da", "ar", "ti"}
+    assert codes["da"] == codes["ar"] == codes["ti"]
+
+
+# --- the status table in the docs -------------------------------------------------------------
+
+
+def test_docs_list_each_language_with_its_status():
+    docs = (Path(ROOT) / "docs" / "translations.md").read_text(encoding="utf-8")
+    for lang, status in LANGUAGE_STATUS.items():
+        row = re.search(rf"^\|[^|\n]*\|\s*`{lang}`\s*\|[^\n]*\|\s*(\w+)\s*\|", docs, re.MULTILINE)
+        assert row, f"docs/translations.md has no row for {lang}"
+        assert row.group(1) == status, lang
