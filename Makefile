@@ -35,9 +35,10 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 
 translations: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --sort-by-file \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --add-location=file --sort-by-file \
 		--project "First 1000 days portal" -o translations/messages.pot .
-	$(BIN)/pybabel -q update -i translations/messages.pot -d translations --no-fuzzy-matching
+	$(BIN)/pybabel -q update -i translations/messages.pot -d translations --no-fuzzy-matching \
+		--ignore-pot-creation-date
 	$(BIN)/pybabel compile -d translations
 
 migration: $(VENV)/.installed
