@@ -444,3 +444,49 @@ def test_docs_list_each_language_with_its_status():
         row = re.search(rf"^\|[^|\n]*\|\s*`{lang}`\s*\|[^\n]*\|\s*(\w+)\s*\|", docs, re.MULTILINE)
         assert row, f"docs/translations.md has no row for {lang}"
         assert row.group(1) == status, lang
+
+
+# --- which language a parent gets -------------------------------------------------------------
+
+
+def _lang_of(response: Any) -> str:
+    return _HTML_TAG.search(response.get_data(as_text=True)).group(1)
+
+
+def test_locale_is_choice_then_invitation_then_browser_then_danish(app):
+    browser = app.test_client()
+    assert _lang_of(browser.get("/s/accessibility")) == "da"
+    browser.environ_base["HTTP_ACCEPT_LANGUAGE"] = "uk, en;q=0.5"
+    assert _lang_of(browser.get("/s/accessibility")) == "uk"
+    # A language the portal does not offer falls through to the next the browser accepts.
+    browser.environ_base["HTTP_ACCEPT_LANGUAGE"] = "de, so;q=0.8"
+    assert _lang_of(browser.get("/s/accessibility")) == "so"
+
+    _, token = create_link(app, language="ti")
+    parent = Parent(browser)
+    assert _lang_of(parent.open(token)) == "ti"  # the invitation beats the browser
+    assert _lang_of(parent.choose_language("fa")) == "fa"  # the parent's choice beats both
+    assert _lang_of(parent.get("/s/accessibility")) == "fa"
+
+
+def test_an_installation_can_offer_fewer_languages(tmp_path, store_urls):
+    from .conftest import make_app
+
+    small = make_app(tmp_path, store_urls, LANGUAGES=["da", "en", "ar"])
+    from portal.demo import load_demo
+    from portal.stores import STORES
+
+    with small.app_context():
+        db.drop_all(bind_key=list(STORES))
+        db.create_all(bind_key=list(STORES))
+        load_demo()
+    _, token = create_link(small, language="ar")
+    parent = Parent(small.test_client())
+    parent.open(token)
+    offered = re.findall(r'name="language" value="(\w+)"', parent.page_html)
+    assert offered == ["da", "en", "ar"]
+    page = parent.post("/s/language", {"language": "ti"})
+    assert page.status_code == 200 and _lang_of(page) == "ar"  # refused, asked again
+    with small.app_context():
+        for engine in db.engines.values():
+            engine.dispose()
