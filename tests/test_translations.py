@@ -22,7 +22,7 @@ from portal.i18n import (
     required_languages,
     text_direction,
 )
-from portal.models.personal import Invitation
+from portal.models.personal import Invitation, InvitationStatus
 from portal.timeutil import utcnow
 
 from .conftest import EIGHTEEN_MONTHS, Parent, create_link
@@ -490,3 +490,30 @@ def test_an_installation_can_offer_fewer_languages(tmp_path, store_urls):
     with small.app_context():
         for engine in db.engines.values():
             engine.dispose()
+
+
+@pytest.mark.parametrize("problem", ["expired", "revoked", "used"])
+def test_a_link_problem_page_speaks_the_invitations_language(app, problem):
+    """The health visitor chose Arabic for this parent; the phone's browser says Danish."""
+    invitation_id, token = create_link(app, language="ar")
+    with app.app_context():
+        invitation = _invitation(app, invitation_id)
+        if problem == "expired":
+            invitation.expires_at = utcnow() - timedelta(days=1)
+        elif problem == "revoked":
+            links.revoke(invitation)
+        else:
+            invitation.set_status(InvitationStatus.COMPLETED)
+        db.session.commit()
+    browser = app.test_client()
+    browser.environ_base["HTTP_ACCEPT_LANGUAGE"] = "da"
+    response = browser.get(f"/s/{token}")
+    assert response.status_code == 410
+    page = response.get_data(as_text=True)
+    assert _HTML_TAG.search(page).groups() == ("ar", "rtl")
+    title = {
+        "expired": "This link has expired",
+        "revoked": "This link has been cancelled",
+        "used": "You have already answered",
+    }[problem]
+    assert f"<h1>{catalogue('ar')[title].string}</h1>" in page

@@ -16,6 +16,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
@@ -42,7 +43,12 @@ def _no_store(response: Response) -> Response:
     return response
 
 
-def _problem(problem: links.LinkProblem) -> tuple[str, int]:
+def _problem(problem: links.LinkProblem, language: str | None = None) -> tuple[str, int]:
+    """The kind page for a link that cannot be used, in the invitation's language if known."""
+    if language in languages() and "lang" not in session:
+        with force_locale(language):
+            page = render_template("parent/link_problem.html", problem=problem.value)
+        return page, problem.status
     return render_template("parent/link_problem.html", problem=problem.value), problem.status
 
 
@@ -94,7 +100,8 @@ def open_link(token: str) -> Any:
     try:
         invitation, secret = links.resolve(token)
     except links.LinkError as error:
-        return _problem(error.problem)
+        known = links.find_by_token(token)
+        return _problem(error.problem, known.language if known else None)
     # A GET never uses the link up: SMS and mail scanners open links before people do.
     if invitation.status in (
         InvitationStatus.CREATED,
