@@ -87,8 +87,25 @@ def languages() -> list[str]:
     return list(current_app.config["LANGUAGES"])
 
 
+#: Where staff and evaluators work; these pages exist only in STAFF_LANGUAGES.
+STAFF_PATH_PREFIXES = ("/staff", "/evaluation")
+
+
+def is_staff_path(path: str) -> bool:
+    return any(path == prefix or path.startswith(prefix + "/") for prefix in STAFF_PATH_PREFIXES)
+
+
 def select_locale() -> str:
-    """Explicit choice, then the invitation's language, then the browser, then Danish."""
+    """Explicit choice, then the invitation's language, then the browser, then Danish.
+
+    Staff and evaluation pages only choose between Danish and English: an Arabic browser must
+    not get a right-to-left page of English fallback text.
+    """
+    if is_staff_path(request.path):
+        enabled = [lang for lang in languages() if lang in STAFF_LANGUAGES]
+        return request.accept_languages.best_match(enabled) or current_app.config[
+            "BABEL_DEFAULT_LOCALE"
+        ]
     enabled = languages()
     for key in ("lang", "invitation_lang"):
         value = session.get(key)

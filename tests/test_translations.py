@@ -517,3 +517,14 @@ def test_a_link_problem_page_speaks_the_invitations_language(app, problem):
         "used": "You have already answered",
     }[problem]
     assert f"<h1>{catalogue('ar')[title].string}</h1>" in page
+
+
+def test_staff_and_evaluation_pages_are_only_danish_or_english(app):
+    browser = app.test_client()
+    browser.environ_base["HTTP_ACCEPT_LANGUAGE"] = "ar, en;q=0.5"
+    assert _HTML_TAG.search(browser.get("/staff/nothing-here").get_data(as_text=True)).groups() \
+        == ("en", "ltr")
+    browser.environ_base["HTTP_ACCEPT_LANGUAGE"] = "fa"
+    assert _lang_of(browser.get("/evaluation/nothing-here")) == "da"
+    # The same browser gets its own language on the parents' pages.
+    assert _lang_of(browser.get("/s/accessibility")) == "fa"
