@@ -54,6 +54,8 @@ def catalogue(language: str) -> Catalog:
 
 def extra_messages() -> dict[str, dict[str, str]]:
     """Texts parents receive that are built outside this branch's source: {msgid: {lang: text}}."""
+    if not EXTRA_MESSAGES.exists():
+        return {}
     return json.loads(EXTRA_MESSAGES.read_text(encoding="utf-8"))
 
 
