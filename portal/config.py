@@ -30,6 +30,8 @@ DEFAULTS: dict[str, Any] = {
     "CONSENT_FILE": None,
     "SQLALCHEMY_TRACK_MODIFICATIONS": False,
     "SESSION_COOKIE_HTTPONLY": True,
+    # None: Secure everywhere but development (plain-HTTP loopback).
+    "SESSION_COOKIE_SECURE": None,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "PERMANENT_SESSION_LIFETIME": 60 * 60 * 24 * 7,
     "WTF_CSRF_TIME_LIMIT": 3600,
@@ -72,7 +74,8 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
         "personal": app.config["PERSONAL_DATABASE_URL"],
         "responses": app.config["RESPONSES_DATABASE_URL"],
     }
-    app.config.setdefault("SESSION_COOKIE_SECURE", not development)
+    if app.config["SESSION_COOKIE_SECURE"] is None:
+        app.config["SESSION_COOKIE_SECURE"] = not development
     for lang in app.config["LANGUAGES"]:
         if lang not in ("da", "en", "ar", "fa", "ur", "so", "tr", "pl", "uk", "ti"):
             raise ConfigError(f"PORTAL_LANGUAGES names an unknown language: {lang!r}")
