@@ -36,12 +36,6 @@ _OPEN_ENDPOINTS = {"parent.open_link", "parent.accessibility"}
 _MAX_TOKEN_LENGTH = 200
 
 
-@bp.after_request
-def _no_store(response: Response) -> Response:
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 def _problem(problem: links.LinkProblem) -> tuple[str, int]:
     return render_template("parent/link_problem.html", problem=problem.value), problem.status
 
