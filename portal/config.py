@@ -71,14 +71,22 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
                 app.config[key] = f"sqlite:///{instance / (store + '.sqlite3')}"
 
     app.config["SQLALCHEMY_BINDS"] = {
-        "personal": app.config["PERSONAL_DATABASE_URL"],
-        "responses": app.config["RESPONSES_DATABASE_URL"],
+        "personal": _driver_url(app.config["PERSONAL_DATABASE_URL"]),
+        "responses": _driver_url(app.config["RESPONSES_DATABASE_URL"]),
     }
     if app.config["SESSION_COOKIE_SECURE"] is None:
         app.config["SESSION_COOKIE_SECURE"] = not development
     for lang in app.config["LANGUAGES"]:
         if lang not in ("da", "en", "ar", "fa", "ur", "so", "tr", "pl", "uk", "ti"):
             raise ConfigError(f"PORTAL_LANGUAGES names an unknown language: {lang!r}")
+
+
+def _driver_url(url: str) -> str:
+    """Plain PostgreSQL URLs use psycopg 3, the driver we install."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
 
 
 def _development_secret(instance: Path) -> str:

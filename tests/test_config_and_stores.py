@@ -123,3 +123,17 @@ def test_reads_do_not_take_the_write_lock(app, client):
         assert time.monotonic() - started < 5
     finally:
         holder.execute("ROLLBACK")
+
+
+def test_plain_postgresql_urls_use_the_installed_driver(tmp_path):
+    app = create_app(
+        {
+            **PRODUCTION,
+            "INSTANCE_PATH": str(tmp_path),
+            "PERSONAL_DATABASE_URL": "postgresql://portal@db.example/personal",
+            "RESPONSES_DATABASE_URL": "postgres://portal@db.example/responses",
+        }
+    )
+    binds = app.config["SQLALCHEMY_BINDS"]
+    assert binds["personal"] == "postgresql+psycopg://portal@db.example/personal"
+    assert binds["responses"] == "postgresql+psycopg://portal@db.example/responses"
