@@ -81,7 +81,7 @@ def test_evaluator_role_cannot_read_the_personal_store(tmp_path):
             for store in ("personal", "responses"):
                 with connect_as(urls[store], app_role) as conn:
                     table = "invitation" if store == "personal" else "response"
-                    assert conn.execute(f"SELECT count(*) FROM {table}").fetchone() == (0,)  # noqa: S608
+                    assert conn.execute(f"SELECT count(*) FROM {table}").fetchone() == (0,)
         finally:
             with psycopg.connect(
                 admin.render_as_string(hide_password=False), autocommit=True
