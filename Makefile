@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 5000
-DEV    := PORTAL_ENV=development
+DEV    := PORTAL_ENV=development PORTAL_BASE_URL=$${PORTAL_BASE_URL:-http://127.0.0.1:$(PORT)}
 FLASK  := $(BIN)/flask --app portal
 
 .PHONY: run test lint translations compile-translations link bench lock migration clean

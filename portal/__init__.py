@@ -9,7 +9,7 @@ from flask import Flask, render_template
 from flask_babel import get_locale
 from flask_wtf.csrf import CSRFError
 
-from . import config, i18n, logging_filters, sessions, stores
+from . import config, i18n, logging_filters, security, sessions, stores
 from .extensions import babel, csrf, db, migrate
 from .questionnaires import load_all
 
@@ -41,6 +41,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     )
     csrf.init_app(app)
     sessions.init_app(app)
+    security.init_app(app)
     logging_filters.install()
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     app.jinja_env.add_extension("jinja2.ext.i18n")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from . import links
 from .extensions import db
@@ -79,6 +79,7 @@ def revoke_invitation(target: str) -> None:
 
 
 @click.command("demo")
+@with_appcontext
 def demo_command() -> None:
     """Load demo municipalities and teams, once; running it again changes nothing."""
     from .demo import load_demo

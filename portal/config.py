@@ -31,6 +31,8 @@ DEFAULTS: dict[str, Any] = {
     "CONSENT_FILE": None,
     "SQLALCHEMY_TRACK_MODIFICATIONS": False,
     "SESSION_COOKIE_HTTPONLY": True,
+    # None: Secure everywhere but development (plain-HTTP loopback).
+    "SESSION_COOKIE_SECURE": None,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "PERMANENT_SESSION_LIFETIME": 60 * 60 * 24 * 7,
     "WTF_CSRF_TIME_LIMIT": 3600,
@@ -70,13 +72,22 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
                 app.config[key] = f"sqlite:///{instance / (store + '.sqlite3')}"
 
     app.config["SQLALCHEMY_BINDS"] = {
-        "personal": app.config["PERSONAL_DATABASE_URL"],
-        "responses": app.config["RESPONSES_DATABASE_URL"],
+        "personal": _driver_url(app.config["PERSONAL_DATABASE_URL"]),
+        "responses": _driver_url(app.config["RESPONSES_DATABASE_URL"]),
     }
-    app.config.setdefault("SESSION_COOKIE_SECURE", not development)
+    if app.config["SESSION_COOKIE_SECURE"] is None:
+        app.config["SESSION_COOKIE_SECURE"] = not development
     for lang in app.config["LANGUAGES"]:
         if lang not in PARENT_LANGUAGES:
             raise ConfigError(f"PORTAL_LANGUAGES names an unknown language: {lang!r}")
+
+
+def _driver_url(url: str) -> str:
+    """Plain PostgreSQL URLs use psycopg 3, the driver we install."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
 
 
 def _development_secret(instance: Path) -> str:

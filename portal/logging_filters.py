@@ -5,7 +5,12 @@ from __future__ import annotations
 import logging
 import re
 
-_TOKEN_PATH = re.compile(r"/s/[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+(?:\.[A-Za-z0-9_\-]+)?")
+# Anything under /s/ that is not one of the token-free parent pages may be (part of) a token,
+# even a mangled one: a truncated link still carries the secret.
+_TOKEN_PATH = re.compile(
+    r"/s/(?!(?:language|consent\.txt|consent|declined|page/\d+|thanks|accessibility)"
+    r"(?=[/?\s\"']|$))[^/?\s\"']+"
+)
 MASK = "/s/<token>"
 
 

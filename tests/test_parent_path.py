@@ -302,3 +302,37 @@ def test_submit_after_a_lost_status_update_is_repaired_not_doubled(app, parent):
     again.choose_language("da")
     assert again.page_html and len(responses(app)) == 1
     assert status_of(app, invitation_id) == "completed"
+
+
+def test_concurrent_submits_of_one_draft_store_one_response(app, parent):
+    """Two workers submitting the same draft at the same moment: one response, not two."""
+    import threading
+
+    from portal.parent import answering
+
+    invitation_id, token = create_link(app)
+    parent.start(token)
+    for number, answers in enumerate(EIGHTEEN_MONTHS[:-1], start=1):
+        parent.answer(number, answers)
+    parent.answer(4, EIGHTEEN_MONTHS[-1], action="back")  # saved, not submitted
+    with parent.client.session_transaction("/s/") as session:
+        draft_id = session["draft"]
+    outcomes: list = []
+    barrier = threading.Barrier(4, timeout=10)
+
+    def submit() -> None:
+        barrier.wait()
+        with app.app_context():
+            invitation = db.session.get(Invitation, invitation_id)
+            definition = app.extensions["questionnaires"].get("18-months", 1)
+            outcomes.append(answering.submit(draft_id, invitation, definition)[0])
+            db.session.remove()
+
+    threads = [threading.Thread(target=submit) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(o.value for o in outcomes) == ["already", "already", "already", "stored"]
+    assert len(responses(app)) == 1
+    assert status_of(app, invitation_id) == "completed"

@@ -37,12 +37,6 @@ _OPEN_ENDPOINTS = {"parent.open_link", "parent.accessibility"}
 _MAX_TOKEN_LENGTH = 200
 
 
-@bp.after_request
-def _no_store(response: Response) -> Response:
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 def _problem(problem: links.LinkProblem, language: str | None = None) -> tuple[str, int]:
     """The kind page for a link that cannot be used, in the invitation's language if known."""
     if language in languages() and "lang" not in session:
