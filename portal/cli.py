@@ -92,3 +92,6 @@ def demo_command() -> None:
 def init_app(app: Flask) -> None:
     app.cli.add_command(invitations)
     app.cli.add_command(demo_command)
+    from .evaluation.cli import export_command
+
+    app.cli.add_command(export_command)
