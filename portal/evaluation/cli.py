@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 from flask_babel import force_locale
 
 from ..extensions import db
@@ -40,6 +41,7 @@ def municipality_codes() -> list[str]:
     default=None,
     help="File to write ('-' for standard output; default: a name from the filters).",
 )
+@with_appcontext
 def export_command(
     key: str,
     version: str | None,
@@ -68,10 +70,9 @@ def export_command(
         record_export(plan, fmt, actor="cli")
         target = output or file_name(plan, fmt)
         if target == "-":
-            stdout = click.get_binary_stream("stdout")
-            for chunk in stream_export(plan, fmt):
-                stdout.write(chunk)
-            stdout.flush()
+            with click.open_file("-", "wb") as stdout:
+                for chunk in stream_export(plan, fmt):
+                    stdout.write(chunk)
             return
         path = Path(target)
         partial = path.with_name(path.name + ".partial")

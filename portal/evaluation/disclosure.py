@@ -123,7 +123,7 @@ def plan_generalisation(counts: Mapping[Key, int], k: int) -> Generalisation:
                 )
                 grouped = _grouped(counts, plan)
                 suppressed = sum(n for n in grouped.values() if n < k)
-                if suppressed > budget and suppressed < total:
+                if suppressed > budget:
                     continue
                 score = (
                     _LANGUAGE_LOSS[lang_level] + period_loss + _MUNICIPALITY_LOSS[muni_level],
@@ -139,7 +139,16 @@ def plan_generalisation(counts: Mapping[Key, int], k: int) -> Generalisation:
         plan.languages = {lang: ALL for lang in languages}
         plan.municipalities = {code: ALL for code in municipalities}
         return plan
-    return best[1]
+    plan = best[1]
+    # "other" standing for every value is "all"; say so, and keep the groups consistent.
+    if languages and all(plan.languages.get(lang) == OTHER for lang in languages):
+        plan.languages = {lang: ALL for lang in languages}
+    if municipalities and all(plan.municipalities.get(c) == OTHER for c in municipalities):
+        plan.municipalities = {code: ALL for code in municipalities}
+    plan.released = frozenset(
+        key for key, n in _grouped(counts, plan).items() if n >= k
+    )
+    return plan
 
 
 def _grouped(counts: Mapping[Key, int], plan: Generalisation) -> Counter[Key]:
