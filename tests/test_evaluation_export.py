@@ -275,8 +275,8 @@ def test_datapackage_check_catches_a_wrong_code(app, runner, tmp_path):
         (["--questionnaire", "18-months", "--version", "7"], "--version", "7"),
         (["--questionnaire", "18-months", "--from", "2026-05", "--to", "2026-01"], "--to",
          "2026-01"),
-        (["--questionnaire", "18-months", "--from", "2026-13"], "--from", "YYYY-MM"),
-        (["--questionnaire", "18-months", "--to", "March"], "--to", "YYYY-MM"),
+        (["--questionnaire", "18-months", "--from", "2026-13"], "--from", "2026-03"),
+        (["--questionnaire", "18-months", "--to", "March"], "--to", "2026-03"),
         (["--questionnaire", "18-months", "--municipality", "9999"], "--municipality", "9999"),
     ],
 )
