@@ -119,9 +119,10 @@ def test_charts_are_accessible_svg_without_scripts():
 
     stacked = stacked_bars(
         "Visit useful",
-        [("All", [Segment("Very useful", 0.7, "70 %"), Segment("Few answers", 0.3, "30 %",
+        [("All", [Segment("Very useful", 0.7, "70 %"), Segment("Few answers", 0.3, "30 %", index=1,
                                                                  hidden=True)])],
-        ["Very useful", ""],
+        ["Very useful"],
+        hidden_label="Few answers",
     )
     root = ET.fromstring(str(stacked))  # noqa: S314  (our own output)
     assert len(root.findall(f".//{ns}rect")) >= 2

@@ -34,6 +34,8 @@ class Segment:
     label: str
     share: float
     text: str
+    #: Position in the legend, which gives the colour; hidden segments are grey.
+    index: int = 0
     hidden: bool = False
 
 
@@ -87,13 +89,20 @@ def stacked_bars(
     legend: list[str],
     *,
     ordered: bool = True,
+    hidden_label: str | None = None,
     label_width: int = 220,
 ) -> Markup:
-    """One 100 % bar per row, split into segments; a legend names the colours in order."""
+    """One 100 % bar per row, split into segments; a legend names the colours in order.
+
+    ``hidden_label`` names the grey segment of folded small counts, if there is one.
+    """
     width, row = 640, 30
     bar_area = width - label_width - 10
     palette = _palette(len(legend), ordered)
-    legend_rows = (len(legend) + 2) // 3
+    entries = [(name, palette[i % len(palette)]) for i, name in enumerate(legend)]
+    if hidden_label:
+        entries.append((hidden_label, HIDDEN))
+    legend_rows = (len(entries) + 1) // 2
     height = row * len(rows) + 20 * legend_rows + 20
     body: list[str] = []
     for index, (label, segments) in enumerate(rows):
@@ -102,8 +111,8 @@ def stacked_bars(
             f'<text x="{label_width - 8}" y="{y + 19}" text-anchor="end">{escape(label)}</text>'
         )
         x = float(label_width)
-        for number, segment in enumerate(segments):
-            colour = HIDDEN if segment.hidden else palette[number % len(palette)]
+        for segment in segments:
+            colour = HIDDEN if segment.hidden else palette[segment.index % len(palette)]
             length = segment.share * bar_area
             body.append(
                 f'<rect x="{x:.1f}" y="{y + 4}" width="{length:.1f}" height="{row - 8}" '
@@ -118,10 +127,9 @@ def stacked_bars(
                 )
             x += length
     top = 10 + row * len(rows)
-    for number, name in enumerate(legend):
-        lx = 10 + (number % 3) * 210
-        ly = top + (number // 3) * 20
-        colour = palette[number % len(palette)] if name else HIDDEN
+    for number, (name, colour) in enumerate(entries):
+        lx = 10 + (number % 2) * 315
+        ly = top + (number // 2) * 20
         body.append(
             f'<rect x="{lx}" y="{ly}" width="12" height="12" fill="{colour}" stroke="#555"/>'
             f'<text x="{lx + 18}" y="{ly + 11}">{escape(name)}</text>'

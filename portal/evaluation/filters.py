@@ -85,6 +85,33 @@ def validate_filters(
                     version=version,
                     versions=", ".join(str(v) for v in versions),
                 )
+    scope, scope_errors = validate_scope(
+        municipalities, period_from=period_from, period_to=period_to, municipality=municipality
+    )
+    errors.update(scope_errors)
+    if errors or chosen_version is None:
+        return None, errors
+    return (
+        ExportFilters(
+            questionnaire=questionnaire,
+            version=chosen_version,
+            period_from=scope["period_from"],
+            period_to=scope["period_to"],
+            municipality=scope["municipality"],
+        ),
+        {},
+    )
+
+
+def validate_scope(
+    municipalities: Iterable[str],
+    *,
+    period_from: str | None = None,
+    period_to: str | None = None,
+    municipality: str | None = None,
+) -> tuple[dict[str, str | None], dict[str, str]]:
+    """Check the period and municipality alone (the rates page needs no questionnaire)."""
+    errors: dict[str, str] = {}
     months: dict[str, str | None] = {}
     for name, value in (("period_from", period_from), ("period_to", period_to)):
         value = (value or "").strip() or None
@@ -105,15 +132,4 @@ def validate_filters(
             code=municipality,
             codes=", ".join(known) or "-",
         )
-    if errors or chosen_version is None:
-        return None, errors
-    return (
-        ExportFilters(
-            questionnaire=questionnaire,
-            version=chosen_version,
-            period_from=months["period_from"],
-            period_to=months["period_to"],
-            municipality=municipality,
-        ),
-        {},
-    )
+    return {**months, "municipality": municipality}, errors
