@@ -70,6 +70,7 @@ def _form_page(values: Any, errors: dict[str, str], status: int = 200) -> Any:
             municipalities=_municipalities(),
             all_municipalities=pages.scope(current_user) is None,
             formats=FORMATS,
+            format_labels=pages.format_labels,
             k=min_group_size(),
         ),
         status,
