@@ -174,3 +174,7 @@ def questionnaire_error(key: str, keys: list[str]) -> str:
     return _(
         "Unknown questionnaire %(key)s. Choose one of: %(keys)s.", key=key, keys=", ".join(keys)
     )
+
+
+def csrf_message() -> str:
+    return _("The page had been open for a long time. Check the form and send it again.")

@@ -17,8 +17,10 @@ from flask import (
     stream_with_context,
 )
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import Forbidden
 
-from ..extensions import db
+from ..extensions import db, login_manager
 from ..models.personal import Municipality
 from ..staff.auth import protect, roles_required
 from . import pages
@@ -75,6 +77,18 @@ def _form_page(values: Any, errors: dict[str, str], status: int = 200) -> Any:
         ),
         status,
     )
+
+
+@bp.errorhandler(CSRFError)
+def _csrf_failed(error: CSRFError) -> Any:
+    # CSRFProtect runs before the blueprint's login and role checks, so they are repeated here.
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if current_user.role not in pages.EVALUATION_ROLES:
+        # Raising here would skip the error pages: hand the 403 to the app's handler instead.
+        return current_app.handle_http_exception(Forbidden())
+    # The form comes back as it was sent, with a fresh token and a note.
+    return _form_page(request.form, {"form": pages.csrf_message()}, 400)
 
 
 @bp.get("/")
