@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from . import links
 from .extensions import db
@@ -79,14 +79,19 @@ def revoke_invitation(target: str) -> None:
 
 
 @click.command("demo")
+@with_appcontext
 def demo_command() -> None:
-    """Load demo municipalities and teams, once; running it again changes nothing."""
-    from .demo import load_demo
+    """Load demo municipalities, teams and responses, once; running it again changes nothing."""
+    from .demo import load_demo, load_demo_responses
 
-    if load_demo():
+    if load_demo(responses=False):
         click.echo("Demo data loaded.")
     else:
         click.echo("Demo data already present.")
+    # Responses separately: a store that has organisations but no answers yet still gets them.
+    count = load_demo_responses()
+    if count:
+        click.echo(f"{count} synthetic demo responses loaded.")
 
 
 def init_app(app: Flask) -> None:

@@ -44,3 +44,12 @@ def test_demo_responses_only_into_an_empty_store(app):
         assert load_demo() is False
         after = db.session.execute(db.select(db.func.count()).select_from(Response)).scalar()
         assert after == count
+
+
+def test_demo_command_adds_responses_once(app, runner):
+    first = runner.invoke(args=["demo"])
+    assert first.exit_code == 0
+    assert "synthetic demo responses loaded" in first.output
+    second = runner.invoke(args=["demo"])
+    assert "already present" in second.output
+    assert "responses loaded" not in second.output
