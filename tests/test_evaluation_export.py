@@ -292,6 +292,17 @@ def test_bad_filters_get_a_clear_error(app, runner, tmp_path, args, hint, mentio
         assert db.session.execute(db.select(AuditEvent)).first() is None
 
 
+def test_output_into_a_missing_folder_is_refused(app, runner, tmp_path):
+    target = tmp_path / "no-such-folder" / "out.csv"
+    result = runner.invoke(
+        args=["export", "--questionnaire", "18-months", "--output", str(target)]
+    )
+    assert result.exit_code == 2
+    assert "--output" in result.output and "Traceback" not in result.output
+    with app.app_context():
+        assert db.session.execute(db.select(AuditEvent)).first() is None
+
+
 def test_filter_messages_are_translated(app):
     from flask_babel import force_locale
 

@@ -66,6 +66,11 @@ def export_command(
         if filters is None:
             field, message = next(iter(errors.items()))
             raise click.BadParameter(message, param_hint=_PARAM_HINTS[field])
+        if output not in (None, "-") and not Path(output).resolve().parent.is_dir():
+            # Checked before the export is logged, so a typo leaves no audit event behind.
+            raise click.BadParameter(
+                f"the folder {Path(output).parent} does not exist", param_hint="--output"
+            )
         plan = plan_export(filters)
         record_export(plan, fmt, actor="cli")
         target = output or file_name(plan, fmt)
