@@ -363,3 +363,21 @@ def test_export_to_standard_output(app, runner):
     )
     assert result.exit_code == 0
     assert result.stdout.startswith("response_id,questionnaire,")
+
+
+def test_every_format_streams_outside_a_request(app):
+    """Jobs and benchmarks call the export API with no request (and so no user locale)."""
+    from portal.evaluation.dataset import plan_export
+    from portal.evaluation.export import stream_export
+    from portal.evaluation.filters import FORMATS, ExportFilters
+
+    add_responses(app, 5)
+    with app.app_context():
+        plan = plan_export(ExportFilters("18-months", 1))
+        sizes = {fmt: sum(len(chunk) for chunk in stream_export(plan, fmt)) for fmt in FORMATS}
+        notes = b"".join(stream_export(plan, "zip"))
+    assert all(size > 0 for size in sizes.values())
+    with zipfile.ZipFile(io.BytesIO(notes)) as archive:
+        assert "De første 1000 dage" in archive.read("NOTES.txt").decode()
+    with pytest.raises(ValueError):
+        stream_export(plan, "xlsx")

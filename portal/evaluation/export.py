@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from flask import current_app, has_request_context
+from flask_babel import force_locale
+
 from ..extensions import db
 from ..models.personal import AuditEvent
 from . import bundle, codebook, csv_export
@@ -36,6 +39,22 @@ def media_type(fmt: str) -> str:
 
 def stream_export(plan: ExportPlan, fmt: str) -> Iterator[bytes]:
     """The file's bytes, in chunks. Rows are read from the store only as they are written."""
+    if fmt not in MEDIA_TYPES:
+        raise ValueError(f"unknown export format {fmt!r}")
+    return _in_a_locale(_chunks(plan, fmt))
+
+
+def _in_a_locale(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    # Notes and codebook texts are translated. In a request the user's locale applies; outside
+    # one (CLI, jobs, benchmarks) there is no locale to select, so the default language is used.
+    if has_request_context():
+        yield from chunks
+        return
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        yield from chunks
+
+
+def _chunks(plan: ExportPlan, fmt: str) -> Iterator[bytes]:
     if fmt in ("csv", "excel"):
         return csv_export.encode(csv_export.stream_csv(header(plan.columns), iter_rows(plan), fmt))
     if fmt == "codebook":
