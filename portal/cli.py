@@ -81,15 +81,22 @@ def revoke_invitation(target: str) -> None:
 @click.command("demo")
 @with_appcontext
 def demo_command() -> None:
-    """Load demo municipalities and teams, once; running it again changes nothing."""
-    from .demo import load_demo
+    """Load demo municipalities, teams and responses, once; running it again changes nothing."""
+    from .demo import load_demo, load_demo_responses
 
-    if load_demo():
+    if load_demo(responses=False):
         click.echo("Demo data loaded.")
     else:
         click.echo("Demo data already present.")
+    # Responses separately: a store that has organisations but no answers yet still gets them.
+    count = load_demo_responses()
+    if count:
+        click.echo(f"{count} synthetic demo responses loaded.")
 
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(invitations)
     app.cli.add_command(demo_command)
+    from .evaluation.cli import export_command
+
+    app.cli.add_command(export_command)

@@ -37,6 +37,8 @@ DEFAULTS: dict[str, Any] = {
     "PERMANENT_SESSION_LIFETIME": 60 * 60 * 24 * 7,
     "WTF_CSRF_TIME_LIMIT": 3600,
     "MAX_CONTENT_LENGTH": 256 * 1024,
+    # k: the smallest group of responses an export or an evaluation page may show.
+    "EXPORT_MIN_GROUP": 5,
 }
 
 REQUIRED_OUTSIDE_DEVELOPMENT = ("SECRET_KEY", "PERSONAL_DATABASE_URL", "RESPONSES_DATABASE_URL")

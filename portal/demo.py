@@ -1,9 +1,18 @@
-"""Demo data for ``make run``: a few municipalities and teams, nothing personal."""
+"""Demo data for ``make run``: municipalities, teams and synthetic responses, nothing personal."""
 
 from __future__ import annotations
 
+import random
+import uuid
+from typing import Any
+
+from flask import current_app
+
 from .extensions import db
 from .models.personal import Municipality, Team
+from .models.responses import Response
+from .questionnaires import Definition
+from .timeutil import utcnow
 
 DEMO_MUNICIPALITIES = (
     ("0240", "Egedal Kommune", ("Sundhedsplejen Nord", "Sundhedsplejen Syd")),
@@ -12,13 +21,89 @@ DEMO_MUNICIPALITIES = (
 )
 
 
-def load_demo() -> bool:
-    """Insert the demo organisations if the personal store is empty. Returns True if it did."""
+def load_demo(responses: bool = True) -> bool:
+    """Insert the demo organisations if the personal store is empty, and synthetic responses if
+    the response store is empty. Returns True if it inserted anything."""
+    wrote_responses = load_demo_responses() > 0 if responses else False
     if db.session.execute(db.select(Municipality.id).limit(1)).first():
-        return False
+        return wrote_responses
     for code, name, teams in DEMO_MUNICIPALITIES:
         municipality = Municipality(code=code, name=name)
         municipality.teams = [Team(name=team) for team in teams]
         db.session.add(municipality)
     db.session.commit()
     return True
+
+
+#: Languages of the demo responses and their weights: mostly Danish, a few rare ones, so the
+#: export's disclosure control has something to generalise.
+DEMO_LANGUAGES = (("da", 70), ("en", 12), ("ar", 8), ("so", 4), ("ti", 1))
+DEMO_RESPONSES = 300
+
+
+def demo_answers(definition: Definition, rng: random.Random) -> dict[str, Any]:
+    """Answers a parent could have given: valid codes, show-if respected, some left blank."""
+    answers: dict[str, Any] = {}
+    for question in definition.questions:
+        if not question.is_visible(answers):
+            continue
+        if not question.required and rng.random() < 0.15:
+            continue
+        if question.type == "multiple":
+            answers[question.id] = sorted(
+                rng.sample(question.codes, rng.randint(1, min(3, len(question.codes))))
+            )
+        elif question.type == "scale":
+            # Skewed towards the upper end, as satisfaction answers are.
+            answers[question.id] = rng.choices(question.codes, weights=(1, 2, 4, 8, 6)[: len(
+                question.codes)])[0]
+        elif question.type in ("single", "yesno"):
+            answers[question.id] = rng.choice(question.codes)
+        elif question.type == "number":
+            answers[question.id] = rng.randint(question.minimum or 0, question.maximum or 10)
+        elif rng.random() < 0.3:
+            answers[question.id] = rng.choice(DEMO_COMMENTS)
+    return answers
+
+
+DEMO_COMMENTS = (
+    "Tak for et godt besøg.",
+    "Sundhedsplejersken tog sig god tid.",
+    "Det var svært at finde tid til besøget.",
+    "Thank you, it helped a lot.",
+    "شكرا على الزيارة",
+    "Ring gerne på 12 34 56 78 hvis I har spørgsmål.",
+)
+
+
+def load_demo_responses(count: int = DEMO_RESPONSES, seed: int = 1000) -> int:
+    """Insert synthetic responses if the response store is empty. Returns how many it wrote."""
+    if db.session.execute(db.select(Response.id).limit(1)).first():
+        return 0
+    registry = current_app.extensions["questionnaires"]
+    definitions = [registry.current(key) for key in sorted({d.key for d in registry})]
+    rng = random.Random(seed)  # noqa: S311  (reproducible demo data, not secrets)
+    now = utcnow()
+    # The last twelve months, counted back from this one.
+    months = [
+        f"{year:04d}-{month + 1:02d}"
+        for year, month in (divmod(now.year * 12 + now.month - 1 - back, 12) for back in range(12))
+    ]
+    languages, weights = zip(*DEMO_LANGUAGES, strict=True)
+    for _ in range(count):
+        definition = rng.choice(definitions)
+        db.session.add(
+            Response(
+                id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                questionnaire_key=definition.key,
+                questionnaire_version=definition.version,
+                language=rng.choices(languages, weights=weights)[0],
+                municipality_code=rng.choices(
+                    [code for code, _name, _teams in DEMO_MUNICIPALITIES], weights=(3, 5, 2)
+                )[0],
+                period=rng.choice(months),
+                answers=demo_answers(definition, rng),
+            )
+        )
+    db.session.commit()
+    return count

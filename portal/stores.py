@@ -60,7 +60,11 @@ def _configure_sqlite(engine: Engine, busy_ms: int) -> None:
     def _on_begin(connection: Any) -> None:
         # A deferred transaction that reads and then writes fails at once with "database is
         # locked" when another writer got in between; IMMEDIATE waits for the lock instead.
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if _wants_write_lock() else "BEGIN")
+        # Connections opened with ``portal_read_only`` (exports) never take the write lock: a
+        # long export must not hold up parents who are submitting.
+        read_only = connection.get_execution_options().get("portal_read_only", False)
+        write = not read_only and _wants_write_lock()
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
 def create_all() -> None:

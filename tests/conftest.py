@@ -57,7 +57,8 @@ def app(tmp_path: Path, store_urls: dict[str, str] | None) -> Iterator[Flask]:
         db.create_all(bind_key=list(STORES))
         from portal.demo import load_demo
 
-        load_demo()
+        # Organisations only: tests that need responses write their own.
+        load_demo(responses=False)
     yield app
     with app.app_context():
         db.session.remove()
