@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from . import links
 from .extensions import db
@@ -140,6 +140,7 @@ def create_staff(
 
 
 @click.command("send-reminders")
+@with_appcontext
 @click.option("--limit", type=click.IntRange(1), default=None, help="Send at most this many.")
 def send_reminders_command(limit: int | None) -> None:
     """Send due reminders (PORTAL_REMINDER_MAX, PORTAL_REMINDER_INTERVAL_DAYS). Safe to rerun."""
@@ -150,6 +151,7 @@ def send_reminders_command(limit: int | None) -> None:
 
 
 @click.command("purge")
+@with_appcontext
 def purge_command() -> None:
     """Delete contact details of invitations closed more than PORTAL_RETENTION_DAYS ago."""
     from .staff.followup import purge

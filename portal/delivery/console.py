@@ -29,7 +29,7 @@ def mask(contact: str) -> str:
 def send(message: Message) -> None:
     block = (
         f"--- {utcnow():%Y-%m-%d %H:%M:%S} UTC {message.channel} to {mask(message.to)}\n"
-        + (f"Subject: {message.subject}\n" if message.subject else "")
+        + (f"Subject: {message.subject}\n" if message.channel == "email" else "")
         + message.text
         + "\n"
     )

@@ -62,13 +62,19 @@ class InviteForm(FlaskForm):
     email = EmailField(_l("E-mail address"), filters=[_strip], validators=[Length(max=254)])
 
 
-class UserForm(FlaskForm):
+class UserEditForm(FlaskForm):
+    name = StringField(_l("Name"), filters=[_strip], validators=[Length(max=100)])
+    role = SelectField(_l("Role"), choices=[], validate_choice=False)
+    team = SelectField(_l("Team"), choices=[], validate_choice=False)
+    active = BooleanField(_l("Active"), default=True)
+    # Present so one template and one choice-filler serve both forms; not submitted here.
+    municipality = SelectField(_l("Municipality"), choices=[], validate_choice=False)
+
+
+class UserForm(UserEditForm):
+    """A new user: the e-mail address (their login) is set once, here."""
+
     email = EmailField(
         _l("E-mail address"), filters=[_strip],
         validators=[InputRequired(_l("Enter an e-mail address.")), Length(max=254)],
     )
-    name = StringField(_l("Name"), filters=[_strip], validators=[Length(max=100)])
-    role = SelectField(_l("Role"), choices=[], validate_choice=False)
-    municipality = SelectField(_l("Municipality"), choices=[], validate_choice=False)
-    team = SelectField(_l("Team"), choices=[], validate_choice=False)
-    active = BooleanField(_l("Active"), default=True)

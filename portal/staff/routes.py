@@ -29,7 +29,7 @@ from ..timeutil import utcnow
 from . import PUBLIC_ENDPOINTS, accounts, auth, bp, invitations, labels
 from .auth import roles_required
 from .contacts import ContactError, display_phone, parse_email, parse_phone
-from .forms import InviteForm, LoginForm, SetPasswordForm, UserForm
+from .forms import InviteForm, LoginForm, SetPasswordForm, UserEditForm, UserForm
 
 INVITERS = (Role.HEALTH_VISITOR, Role.COORDINATOR, Role.ADMIN)
 MANAGERS = (Role.COORDINATOR, Role.ADMIN)
@@ -344,7 +344,7 @@ def invitation_revoke(invitation_id: int) -> Any:
 # --- users ------------------------------------------------------------------------------------
 
 
-def _user_choices(form: UserForm, actor: StaffUser) -> None:
+def _user_choices(form: UserEditForm, actor: StaffUser) -> None:
     form.role.choices = [(r, labels.ROLE[r]) for r in accounts.assignable_roles(actor)]
     if actor.role == Role.ADMIN:
         municipalities = list(
@@ -358,7 +358,7 @@ def _user_choices(form: UserForm, actor: StaffUser) -> None:
     ]
 
 
-def _chosen_team(form: UserForm) -> tuple[Team | None, bool]:
+def _chosen_team(form: UserEditForm) -> tuple[Team | None, bool]:
     if not form.team.data:
         return None, True
     team = db.session.get(Team, int(form.team.data)) if form.team.data.isdigit() else None
@@ -390,6 +390,11 @@ def user_new() -> Any:
             "staff/user_form.html", form=form, user=None, message=_csrf_message()
         ), 400
     form.validate_on_submit()
+    if form.email.data and not form.email.errors:
+        try:
+            accounts.normalise_email(form.email.data)
+        except accounts.AccountError as error:
+            form.email.errors = [str(labels.ERROR[error.code])]
     team, team_ok = _chosen_team(form)
     municipality = None
     if form.municipality.data in dict(form.municipality.choices):
@@ -421,14 +426,13 @@ def user_edit(user_id: int) -> Any:
     user = db.session.get(StaffUser, user_id)
     if user is None or not accounts.can_manage(actor, user):
         abort(404)
-    form = UserForm(obj=None if request.method == "POST" else user)
+    form = UserEditForm(obj=None if request.method == "POST" else user)
     _user_choices(form, actor)
     if request.method == "GET":
         form.role.data = user.role
         form.team.data = str(user.team_id or "")
         form.municipality.data = str(user.municipality_id)
         return render_template("staff/user_form.html", form=form, user=user)
-    form.email.data = user.email  # the address is the login; it is not edited here
     if _csrf_failed_here():
         return render_template(
             "staff/user_form.html", form=form, user=user, message=_csrf_message()
