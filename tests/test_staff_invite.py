@@ -48,7 +48,7 @@ def attempts(app) -> list[DeliveryAttempt]:
 
 
 def token_in(text: str) -> str:
-    match = re.search(r"http://localhost/s/([A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+)", text)
+    match = re.search(r"http://localhost/s/([\w\-]+\.[\w\-]+\.[\w\-]+)", text)
     assert match, text
     return match.group(1)
 
