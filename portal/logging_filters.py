@@ -7,10 +7,12 @@ import re
 
 _TOKEN_PATH = re.compile(r"/s/[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+(?:\.[A-Za-z0-9_\-]+)?")
 MASK = "/s/<token>"
+_PASSWORD_LINK = re.compile(r"/staff/set-password/[A-Za-z0-9_\-.]+")
+PASSWORD_LINK_MASK = "/staff/set-password/<token>"
 
 
 def mask_tokens(text: str) -> str:
-    return _TOKEN_PATH.sub(MASK, text)
+    return _PASSWORD_LINK.sub(PASSWORD_LINK_MASK, _TOKEN_PATH.sub(MASK, text))
 
 
 class TokenMaskingFilter(logging.Filter):
