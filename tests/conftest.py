@@ -41,6 +41,8 @@ def make_app(tmp_path: Path, store_urls: dict[str, str] | None, **overrides) -> 
         "SECRET_KEY": "test-secret-key-not-for-production",
         "INSTANCE_PATH": str(tmp_path / "instance"),
         "BASE_URL": "http://localhost",
+        # scrypt at a lower cost: the suite hashes hundreds of passwords.
+        "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
     }
     if store_urls:
         config["PERSONAL_DATABASE_URL"] = store_urls["personal"]

@@ -109,7 +109,10 @@ safe_next = _safe_next
 
 
 def hash_password(password: str) -> str:
-    return generate_password_hash(password, method="scrypt")
+    # "scrypt" is werkzeug's default cost (n=2**15, r=8, p=1); tests lower n to stay quick.
+    return generate_password_hash(
+        password, method=current_app.config.get("PASSWORD_HASH_METHOD") or "scrypt"
+    )
 
 
 def check_password(user: StaffUser | None, password: str) -> bool:
