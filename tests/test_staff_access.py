@@ -414,3 +414,34 @@ def test_demo_logins_exist_only_in_development(app, runner, tmp_path):
     assert "demo-password-1" in result.output
     assert Staff(dev.test_client()).login("sundhedsplejerske@egedal.demo",
                                           "demo-password-1").status_code == 303
+
+
+def test_user_form_without_csrf_keeps_what_was_typed(app, staff_as):
+    admin = staff_as("admin")
+    response = admin.client.post("/staff/users/new", data={
+        "email": "kept@egedal.dk", "name": "Kept Name", "role": "health_visitor",
+        "municipality": "1", "team": ""})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "Siden havde været åben længe" in html
+    assert 'value="kept@egedal.dk"' in html and 'value="Kept Name"' in html
+    with app.app_context():
+        assert db.session.execute(
+            db.select(StaffUser).filter_by(email="kept@egedal.dk")).first() is None
+
+
+def test_set_password_without_csrf_changes_nothing(app, runner):
+    result = runner.invoke(args=["staff", "create", "--email", "n@egedal.dk", "--role",
+                                 "coordinator", "--organisation", "0240", "--link"])
+    path = _link_path(result.output)
+    response = app.test_client().post(path, data={"password": "a long new password",
+                                                  "confirm": "a long new password"})
+    assert response.status_code == 400
+    assert "Siden havde været åben længe" in response.get_data(as_text=True)
+    assert Staff(app.test_client()).get(path).status_code == 200  # the link still works
+
+
+def test_anonymous_post_without_csrf_goes_to_login(app):
+    response = app.test_client().post("/staff/invite", data={"channel": "qr"})
+    assert response.status_code == 302
+    assert "/staff/login" in response.headers["Location"]

@@ -459,3 +459,19 @@ def test_pages_carry_no_inline_styles_or_scripts(app, staff_as, sms_gateway):
 def test_make_staff_helper_is_team_scoped(app):
     user_id, _ = make_staff(app, "health_visitor", team_index=None)
     assert user_id
+
+
+def test_list_shows_counts_and_the_answer_rate(app, staff_as, sms_gateway):
+    staff = staff_as("coordinator")
+    for _ in range(3):
+        invite(staff, "qr")
+    with app.app_context():
+        first, second, third = db.session.execute(
+            db.select(Invitation).order_by(Invitation.id)).scalars()
+        first.status = "completed"
+        second.status = "revoked"
+        db.session.commit()
+    staff.get("/staff/invitations")
+    html = staff.page_html
+    assert "Besvaret: 1" in html and "Tilbagekaldt: 1" in html and "Oprettet: 1" in html
+    assert "Besvaret: 50% af invitationerne" in html

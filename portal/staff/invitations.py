@@ -15,7 +15,14 @@ from sqlalchemy import Select
 from .. import audit, delivery, links
 from ..delivery import messages
 from ..extensions import db
-from ..models.personal import DeliveryAttempt, Invitation, InvitationStatus, Role, StaffUser
+from ..models.personal import (
+    CLOSED_STATUSES,
+    DeliveryAttempt,
+    Invitation,
+    InvitationStatus,
+    Role,
+    StaffUser,
+)
 from ..timeutil import utcnow
 
 log = logging.getLogger("portal.staff")
@@ -47,6 +54,31 @@ def visible_to(user: StaffUser) -> Select:
             return query.filter_by(team_id=user.team_id)
         return query.filter_by(created_by_id=user.id)
     return query.where(False)
+
+
+def status_counts(user: StaffUser) -> dict[str, int]:
+    """How many of the user's visible invitations are in each status (expiry applied)."""
+    now = utcnow()
+    rows = db.session.execute(
+        visible_to(user).with_only_columns(
+            Invitation.status, Invitation.expires_at, Invitation.questionnaire_key
+        )
+    ).all()
+    counts: dict[str, int] = {}
+    for status, expires_at, _key in rows:
+        shown = status
+        if InvitationStatus(status) not in CLOSED_STATUSES and now >= expires_at:
+            shown = InvitationStatus.EXPIRED.value
+        counts[shown] = counts.get(shown, 0) + 1
+    return counts
+
+
+def response_rate(counts: dict[str, int]) -> int | None:
+    """Completed as a whole percentage of all invitations but revoked ones."""
+    invited = sum(n for status, n in counts.items() if status != InvitationStatus.REVOKED)
+    if not invited:
+        return None
+    return round(100 * counts.get(InvitationStatus.COMPLETED.value, 0) / invited)
 
 
 def find_visible(user: StaffUser, invitation_id: int) -> Invitation | None:

@@ -45,7 +45,7 @@ def _no_store(response: Response) -> Response:
 
 @bp.app_context_processor
 def _labels() -> dict[str, Any]:
-    return {"labels": labels, "display_phone": display_phone}
+    return {"labels": labels, "display_phone": display_phone, "native_names": NATIVE_NAMES}
 
 
 #: Forms that come back filled in, with a note, when their CSRF token has expired.
@@ -305,9 +305,11 @@ def invitation_list() -> Any:
             query.order_by(Invitation.created_at.desc(), Invitation.id.desc()).limit(_MAX_LISTED)
         ).scalars()
     )
+    counts = invitations.status_counts(current_user)
     return render_template(
-        "staff/invitations.html", invitations=rows, filters=filters, now=utcnow(),
-        can_resend=invitations.can_resend, limit=_MAX_LISTED,
+        "staff/invitations.html", invitations=rows, filters=filters,
+        can_resend=invitations.can_resend, limit=_MAX_LISTED, counts=counts,
+        rate=invitations.response_rate(counts),
     )
 
 
