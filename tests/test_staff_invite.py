@@ -475,3 +475,13 @@ def test_list_shows_counts_and_the_answer_rate(app, staff_as, sms_gateway):
     html = staff.page_html
     assert "Besvaret: 1" in html and "Tilbagekaldt: 1" in html and "Oprettet: 1" in html
     assert "Besvaret: 50% af invitationerne" in html
+
+
+def test_the_form_remembers_the_last_choices_but_not_the_contact(app, staff_as, sms_gateway):
+    staff = staff_as()
+    invite(staff, "sms", questionnaire="cos-p", language="en", phone=PHONE)
+    staff.get("/staff/invite")
+    html = staff.page_html
+    assert 'value="cos-p" checked' in html and 'value="sms" checked' in html
+    assert '<option selected value="en">' in html
+    assert "20 12 34 56" not in html and E164 not in html

@@ -205,8 +205,13 @@ def invite() -> Any:
     form = InviteForm()
     _fill_invite_choices(form)
     if request.method == "GET":
-        form.language.data = request.args.get("language") or languages()[0]
-        form.channel.data = form.channel.choices[0][0]
+        # After a visit the next family is often invited the same way: start from the last
+        # choices (never the last contact detail).
+        last = session.get("last_invite") or {}
+        form.questionnaire.data = last.get("questionnaire")
+        form.language.data = last.get("language") or languages()[0]
+        channels = [value for value, _label in form.channel.choices]
+        form.channel.data = last.get("channel") if last.get("channel") in channels else channels[0]
         return render_template("staff/invite.html", form=form)
     if _csrf_failed_here():
         return render_template("staff/invite.html", form=form, message=_csrf_message()), 400
@@ -226,6 +231,10 @@ def invite() -> Any:
     outcome = invitations.create(
         user, form.questionnaire.data, form.language.data, channel, contact
     )
+    session["last_invite"] = {
+        "questionnaire": form.questionnaire.data, "language": form.language.data,
+        "channel": channel,
+    }
     return _after_delivery(outcome)
 
 
