@@ -82,9 +82,6 @@ def test_every_route_with_every_role_and_anonymous(app):
 
 
 def test_a_view_without_roles_is_refused_even_to_an_admin(app):
-    from portal.staff import bp
-
-    assert not hasattr(bp, "_got_registered_once") or bp._got_registered_once
     # Default deny is enforced by protect(): check it with a throw-away blueprint.
     from flask import Blueprint
 
@@ -445,3 +442,13 @@ def test_anonymous_post_without_csrf_goes_to_login(app):
     response = app.test_client().post("/staff/invite", data={"channel": "qr"})
     assert response.status_code == 302
     assert "/staff/login" in response.headers["Location"]
+
+
+def test_login_returns_to_the_page_asked_for(app):
+    _, email = make_staff(app)
+    staff = Staff(app.test_client())
+    response = staff.client.get("/staff/invitations?status=sent")
+    login_url = response.headers["Location"]
+    staff.get(login_url)
+    response = staff.post(login_url, {"email": email, "password": STAFF_PASSWORD})
+    assert response.headers["Location"] == "/staff/invitations?status=sent"

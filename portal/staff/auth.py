@@ -93,16 +93,14 @@ def _load_user(user_id: str) -> StaffUser | None:
 
 
 def _unauthorized() -> Any:
-    return redirect(url_for("staff.login", next=_safe_next(request.full_path)))
+    return redirect(url_for("staff.login", next=safe_next(request.full_path)))
 
 
-def _safe_next(target: str | None) -> str | None:
+def safe_next(target: str | None) -> str | None:
+    """A local staff path to go back to after login, or None (no open redirects)."""
     if target and target.startswith("/staff/") and "//" not in target and "\\" not in target:
         return target.rstrip("?")
     return None
-
-
-safe_next = _safe_next
 
 
 # --- passwords --------------------------------------------------------------------------------
