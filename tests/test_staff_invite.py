@@ -485,3 +485,28 @@ def test_the_form_remembers_the_last_choices_but_not_the_contact(app, staff_as, 
     assert 'value="cos-p" checked' in html and 'value="sms" checked' in html
     assert '<option selected value="en">' in html
     assert "20 12 34 56" not in html and E164 not in html
+
+
+def test_unicode_sms_asks_the_gateway_for_ucs2(app, sms_gateway):
+    from portal import delivery
+
+    with app.app_context():
+        text = "مرحبا، نود أن نسمع رأيك"
+        delivery.send(delivery.Message("sms", E164, text, encoding="ucs2"))
+    body = sms_gateway.requests[0]["json"]
+    assert body["encoding"] == "UCS2"
+    assert body["message"] == "مرحبا، نود أن نسمع رأيك"
+
+
+def test_production_offers_only_configured_channels(app, staff_as):
+    staff = staff_as()
+    app.config["ENV"] = "production"  # nothing configured: SMS and e-mail are off
+    staff.get("/staff/invite")
+    assert 'value="qr"' in staff.page_html
+    assert 'value="sms"' not in staff.page_html and 'value="email"' not in staff.page_html
+    response = staff.post("/staff/invite", {"questionnaire": "3-years", "language": "da",
+                                            "channel": "sms", "phone": PHONE, "email": "",
+                                            "action": "send"})
+    assert response.status_code == 400
+    assert "Vælg en af måderne på listen." in response.get_data(as_text=True)
+    assert f'value="{PHONE}"' in response.get_data(as_text=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Callable, Iterable
-from functools import wraps
+from functools import cache, wraps
 from typing import Any, TypeVar
 
 import limits
@@ -24,9 +24,12 @@ from ..models.personal import Role, StaffUser
 F = TypeVar("F", bound=Callable[..., Any])
 
 ALL_ROLES = tuple(role.value for role in Role)
-#: Checked against when the e-mail is unknown, so a wrong address costs as long as a wrong
-#: password and response times do not reveal which addresses have accounts.
-_DUMMY_HASH = generate_password_hash("not-a-password", method="scrypt")
+
+@cache
+def _dummy_hash() -> str:
+    # Checked against when the e-mail is unknown, so a wrong address costs as long as a wrong
+    # password and response times do not reveal which addresses have accounts.
+    return generate_password_hash("not-a-password", method="scrypt")
 
 
 def roles_required(*roles: str) -> Callable[[F], F]:
@@ -115,7 +118,7 @@ def hash_password(password: str) -> str:
 
 def check_password(user: StaffUser | None, password: str) -> bool:
     if user is None or not user.password_hash:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(), password)
         return False
     return check_password_hash(user.password_hash, password)
 
