@@ -139,6 +139,23 @@ def create_staff(
         click.echo(auth.password_link(user))
 
 
+@staff.command("password-link")
+@click.option("--email", required=True, help="The user's e-mail address.")
+def staff_password_link(email: str) -> None:
+    """Print a one-time set-password link for an existing user (e.g. a locked-out admin)."""
+    from . import audit
+    from .staff import accounts, auth
+
+    user = accounts.find_by_email(email)
+    if user is None or not user.active:
+        raise click.ClickException(f"no active user {email}")
+    audit.record("cli", "user.password_link", f"staff:{user.id}")
+    db.session.commit()
+    hours = current_app.config["SET_PASSWORD_LINK_HOURS"]
+    click.echo(f"One-time set-password link for {user.email} (valid {hours} hours):")
+    click.echo(auth.password_link(user))
+
+
 @click.command("send-reminders")
 @with_appcontext
 @click.option("--limit", type=click.IntRange(1), default=None, help="Send at most this many.")

@@ -452,3 +452,17 @@ def test_login_returns_to_the_page_asked_for(app):
     staff.get(login_url)
     response = staff.post(login_url, {"email": email, "password": STAFF_PASSWORD})
     assert response.headers["Location"] == "/staff/invitations?status=sent"
+
+
+def test_cli_password_link_for_a_locked_out_user(app, runner):
+    _, email = make_staff(app, "admin")
+    result = runner.invoke(args=["staff", "password-link", "--email", email.upper()])
+    assert result.exit_code == 0, result.output
+    path = _link_path(result.output)
+    staff = Staff(app.test_client())
+    staff.get(path)
+    assert staff.post(path, {"password": "a brand new password",
+                             "confirm": "a brand new password"}).status_code == 303
+    assert Staff(app.test_client()).login(email).status_code == 200  # old password gone
+    missing = runner.invoke(args=["staff", "password-link", "--email", "nobody@egedal.dk"])
+    assert missing.exit_code != 0 and "no active user" in missing.output
