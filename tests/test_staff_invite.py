@@ -510,3 +510,13 @@ def test_production_offers_only_configured_channels(app, staff_as):
     assert response.status_code == 400
     assert "Vælg en af måderne på listen." in response.get_data(as_text=True)
     assert f'value="{PHONE}"' in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("number", ["0", "99999999999999999999999", "9223372036854775808"])
+def test_absurd_ids_are_not_found(app, staff_as, number):
+    staff = staff_as("admin")
+    for path in (f"/staff/invitations/{number}", f"/staff/users/{number}",
+                 f"/staff/invitations/{number}/qr"):
+        assert staff.client.get(path).status_code == 404, path
+    staff.get("/staff/invitations")
+    assert staff.post(f"/staff/invitations/{number}/revoke", {}).status_code == 404

@@ -35,6 +35,9 @@ INVITERS = (Role.HEALTH_VISITOR, Role.COORDINATOR, Role.ADMIN)
 MANAGERS = (Role.COORDINATOR, Role.ADMIN)
 EVERYONE = tuple(Role)
 _MAX_LISTED = 300
+#: Ids above this are "not found" at routing, before a database is asked (SQLite and
+#: PostgreSQL integers stop at 2**63 - 1 and 2**31 - 1).
+MAX_ID = 2**31 - 1
 
 
 @bp.after_request
@@ -262,7 +265,7 @@ def _visible_or_404(invitation_id: int) -> Invitation:
     return invitation
 
 
-@bp.get("/invitations/<int:invitation_id>/qr")
+@bp.get(f"/invitations/<int(max={MAX_ID}):invitation_id>/qr")
 @roles_required(*INVITERS)
 def invitation_qr(invitation_id: int) -> Any:
     invitation = _visible_or_404(invitation_id)
@@ -273,7 +276,7 @@ def invitation_qr(invitation_id: int) -> Any:
     return render_template("staff/qr.html", invitation=invitation, url=shown["url"])
 
 
-@bp.get("/invitations/<int:invitation_id>/qr.svg")
+@bp.get(f"/invitations/<int(max={MAX_ID}):invitation_id>/qr.svg")
 @roles_required(*INVITERS)
 def invitation_qr_svg(invitation_id: int) -> Any:
     invitation = _visible_or_404(invitation_id)
@@ -322,7 +325,7 @@ def invitation_list() -> Any:
     )
 
 
-@bp.get("/invitations/<int:invitation_id>")
+@bp.get(f"/invitations/<int(max={MAX_ID}):invitation_id>")
 @roles_required(*INVITERS)
 def invitation_detail(invitation_id: int) -> Any:
     invitation = _visible_or_404(invitation_id)
@@ -331,7 +334,7 @@ def invitation_detail(invitation_id: int) -> Any:
     )
 
 
-@bp.post("/invitations/<int:invitation_id>/resend")
+@bp.post(f"/invitations/<int(max={MAX_ID}):invitation_id>/resend")
 @roles_required(*INVITERS)
 def invitation_resend(invitation_id: int) -> Any:
     invitation = _visible_or_404(invitation_id)
@@ -341,7 +344,7 @@ def invitation_resend(invitation_id: int) -> Any:
     return _after_delivery(invitations.resend(current_user, invitation))
 
 
-@bp.post("/invitations/<int:invitation_id>/revoke")
+@bp.post(f"/invitations/<int(max={MAX_ID}):invitation_id>/revoke")
 @roles_required(*INVITERS)
 def invitation_revoke(invitation_id: int) -> Any:
     invitation = _visible_or_404(invitation_id)
@@ -430,7 +433,7 @@ def user_new() -> Any:
     return render_template("staff/user_form.html", form=form, user=None), 400
 
 
-@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@bp.route(f"/users/<int(max={MAX_ID}):user_id>", methods=["GET", "POST"])
 @roles_required(*MANAGERS)
 def user_edit(user_id: int) -> Any:
     actor: StaffUser = current_user._get_current_object()
@@ -465,7 +468,7 @@ def user_edit(user_id: int) -> Any:
     return render_template("staff/user_form.html", form=form, user=user), 400
 
 
-@bp.post("/users/<int:user_id>/password-link")
+@bp.post(f"/users/<int(max={MAX_ID}):user_id>/password-link")
 @roles_required(*MANAGERS)
 def user_password_link(user_id: int) -> Any:
     actor: StaffUser = current_user._get_current_object()
