@@ -274,6 +274,8 @@ class GatewayRecorder:
     def __init__(self) -> None:
         self.requests: list[dict] = []
         self.status = 200
+        #: Called while a request is being answered (to look at the app from outside).
+        self.during = None
 
 
 @pytest.fixture
@@ -295,6 +297,8 @@ def sms_gateway(app: Flask):
                     "json": json.loads(self.rfile.read(length) or b"null"),
                 }
             )
+            if recorder.during:
+                recorder.during()
             body = b'{"ids": [1]}' if recorder.status == 200 else b'{"message": "refused"}'
             self.send_response(recorder.status)
             self.send_header("Content-Type", "application/json")

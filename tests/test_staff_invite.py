@@ -520,3 +520,28 @@ def test_absurd_ids_are_not_found(app, staff_as, number):
         assert staff.client.get(path).status_code == 404, path
     staff.get("/staff/invitations")
     assert staff.post(f"/staff/invitations/{number}/revoke", {}).status_code == 404
+
+
+def test_no_database_lock_is_held_while_the_gateway_answers(app, staff_as, sms_gateway):
+    import sqlite3
+
+    url = app.config["PERSONAL_DATABASE_URL"]
+    if not url.startswith("sqlite:///"):
+        pytest.skip("SQLite's write lock only")
+    path = url.removeprefix("sqlite:///")
+    results = []
+
+    def write_from_another_worker():
+        connection = sqlite3.connect(path, timeout=0.2, isolation_level=None)
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            connection.execute("ROLLBACK")
+            results.append("free")
+        except sqlite3.OperationalError as error:
+            results.append(str(error))
+        finally:
+            connection.close()
+
+    sms_gateway.during = write_from_another_worker
+    invite(staff_as(), "sms", phone=PHONE)
+    assert results == ["free"]

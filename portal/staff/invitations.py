@@ -147,6 +147,9 @@ def deliver(invitation: Invitation, url: str | None, kind: str, actor: str) -> D
             subject=text.subject,
             encoding=text.sms_segments.encoding,
         )
+        # End the transaction first: on SQLite a POST's transaction holds the write lock, and a
+        # slow gateway must not make every parent's answer wait.
+        db.session.commit()
         try:
             delivery.send(message)
         except delivery.DeliveryError as error:
