@@ -116,11 +116,38 @@ def hash_password(password: str) -> str:
     )
 
 
-def check_password(user: StaffUser | None, password: str) -> bool:
-    if user is None or not user.password_hash:
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """Check a password; without a hash (no such user, no password yet) it takes as long."""
+    if not password_hash:
         check_password_hash(_dummy_hash(), password)
         return False
-    return check_password_hash(user.password_hash, password)
+    return check_password_hash(password_hash, password)
+
+
+def authenticate(email: str, password: str, address: str) -> tuple[str, StaffUser | None]:
+    """Try a login: ("ok", user), ("failed", None) or ("throttled", None). Audits and commits."""
+    from .. import audit
+
+    email = email.strip().lower()
+    user = db.session.execute(db.select(StaffUser).filter_by(email=email)).scalar_one_or_none()
+    found = (user.id, user.password_hash, user.active) if user else None
+    subject = f"staff:{user.id}" if user else None
+    # End the read before hashing: scrypt takes a noticeable fraction of a second, and on
+    # SQLite a POST's transaction holds the write lock that parents' answers wait for.
+    db.session.commit()
+    if not login_allowed(email, address):
+        audit.record("anonymous", "login.throttled", subject)
+        db.session.commit()
+        return "throttled", None
+    if verify_password(found[1] if found else None, password) and found and found[2]:
+        clear_failed_logins(email)
+        audit.record(f"staff:{found[0]}", "login.succeeded", subject)
+        db.session.commit()
+        return "ok", db.session.get(StaffUser, found[0])
+    record_failed_login(email, address)
+    audit.record("anonymous", "login.failed", subject)
+    db.session.commit()
+    return "failed", None
 
 
 def _link_serializer() -> URLSafeTimedSerializer:

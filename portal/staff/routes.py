@@ -89,27 +89,16 @@ def login() -> Any:
     if _csrf_failed_here():
         error, status = _csrf_message(), 400
     elif form.validate_on_submit():
-        email = form.email.data.lower()
-        address = request.remote_addr or "unknown"
-        user = accounts.find_by_email(email)
-        subject = f"staff:{user.id}" if user else None
-        if not auth.login_allowed(email, address):
-            audit.record("anonymous", "login.throttled", subject)
-            db.session.commit()
-            error, status = _("Too many failed attempts. Wait 15 minutes and try again."), 429
-        elif user is not None and auth.check_password(user, form.password.data) and user.active:
-            auth.clear_failed_logins(email)
-            audit.record(audit.staff_actor(user.id), "login.succeeded", subject)
-            db.session.commit()
+        outcome, user = auth.authenticate(
+            form.email.data, form.password.data, request.remote_addr or "unknown"
+        )
+        if outcome == "ok" and user is not None:
             auth.start_session(user)
             return redirect(auth.safe_next(request.args.get("next")) or url_for(".home"), 303)
+        if outcome == "throttled":
+            error, status = _("Too many failed attempts. Wait 15 minutes and try again."), 429
         else:
-            if user is None:
-                auth.check_password(None, form.password.data)  # same time either way
-            auth.record_failed_login(email, address)
-            audit.record("anonymous", "login.failed", subject)
-            db.session.commit()
-            error, status = _("The e-mail address or the password is wrong."), 200
+            error = _("The e-mail address or the password is wrong.")
     elif request.method == "POST":
         status = 400
     return render_template("staff/login.html", form=form, error=error), status
@@ -141,6 +130,7 @@ def set_password(token: str) -> Any:
         if problem:
             error = str(labels.ERROR[problem]) % {"n": minimum}
         else:
+            db.session.commit()  # hash outside the transaction (see auth.authenticate)
             accounts.set_password(user, form.password.data, f"staff:{user.id}")
             auth.start_session(user)
             flash(_("Your password is set."))
