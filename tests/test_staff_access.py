@@ -32,6 +32,14 @@ def _method(rule) -> str:
     return "GET" if "GET" in rule.methods else "POST"
 
 
+def test_every_other_route_is_public_by_design(app):
+    """A new route outside /staff and /evaluation must be a parent page or a static file."""
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith(PROTECTED_PREFIXES):
+            continue
+        assert rule.rule == "/" or rule.rule.startswith(("/s/", "/static/")), rule.rule
+
+
 def test_every_protected_endpoint_declares_its_roles(app):
     for rule in _protected_rules(app):
         view = app.view_functions[rule.endpoint]
