@@ -46,7 +46,7 @@ def _no_store(response: Response) -> Response:
     return response
 
 
-@bp.app_context_processor
+@bp.context_processor
 def _labels() -> dict[str, Any]:
     return {"labels": labels, "display_phone": display_phone, "native_names": NATIVE_NAMES}
 
