@@ -545,3 +545,33 @@ def test_no_database_lock_is_held_while_the_gateway_answers(app, staff_as, sms_g
     sms_gateway.during = write_from_another_worker
     invite(staff_as(), "sms", phone=PHONE)
     assert results == ["free"]
+
+
+def test_a_double_tap_on_send_invites_once(app, staff_as, sms_gateway):
+    staff = staff_as()
+    staff.get("/staff/invite")
+    nonce = re.search(r'id="nonce" name="nonce" type="hidden" value="([^"]+)"',
+                      staff.page_html).group(1)
+    data = {"questionnaire": "18-months", "language": "da", "channel": "sms", "phone": PHONE,
+            "email": "", "nonce": nonce}
+    preview = staff.post("/staff/invite", {**data, "action": "preview"})
+    assert f'value="{nonce}"' in preview.get_data(as_text=True)
+    first = staff.post("/staff/invite", {**data, "action": "send"})
+    second = staff.post("/staff/invite", {**data, "action": "send"})
+    assert first.headers["Location"] == second.headers["Location"]
+    assert len(sms_gateway.requests) == 1
+    with app.app_context():
+        assert db.session.execute(db.select(db.func.count(Invitation.id))).scalar() == 1
+    page = staff.get(second.headers["Location"]).get_data(as_text=True)
+    assert "allerede lavet" in page
+    # A fresh form is a new invitation.
+    staff.get("/staff/invite")
+    assert f'value="{nonce}"' not in staff.page_html
+
+
+def test_a_forged_nonce_is_ignored(app, staff_as):
+    staff = staff_as()
+    for nonce in ("x", "<script>", "a" * 40):
+        invite(staff, "qr", nonce=nonce)
+    with app.app_context():
+        assert db.session.execute(db.select(db.func.count(Invitation.id))).scalar() == 3

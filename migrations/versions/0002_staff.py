@@ -15,6 +15,7 @@ branch_labels = None
 depends_on = None
 
 FK_CREATED_BY = 'fk_invitation_created_by_id_staff_user'
+UQ_FORM_NONCE = 'uq_invitation_form_nonce'
 
 
 def upgrade(engine_name):
@@ -64,10 +65,14 @@ def upgrade_personal():
         batch_op.add_column(sa.Column('last_sent_at', sa.DateTime(), nullable=True))
         batch_op.add_column(sa.Column('created_by_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key(FK_CREATED_BY, 'staff_user', ['created_by_id'], ['id'])
+        batch_op.add_column(sa.Column('form_nonce', sa.String(length=32), nullable=True))
+        batch_op.create_unique_constraint(UQ_FORM_NONCE, ['form_nonce'])
 
 
 def downgrade_personal():
     with op.batch_alter_table('invitation', schema=None) as batch_op:
+        batch_op.drop_constraint(UQ_FORM_NONCE, type_='unique')
+        batch_op.drop_column('form_nonce')
         batch_op.drop_constraint(FK_CREATED_BY, type_='foreignkey')
         batch_op.drop_column('created_by_id')
         batch_op.drop_column('last_sent_at')

@@ -92,6 +92,9 @@ class Invitation(db.Model):
     reminders_sent: Mapped[int] = mapped_column(Integer, default=0)
     last_sent_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    #: Random value of the staff form that created it: a double tap on "Send" finds the
+    #: invitation the first tap made instead of inviting (and texting) the family twice.
+    form_nonce: Mapped[str | None] = mapped_column(String(32), unique=True)
     status: Mapped[str] = mapped_column(String(20), default=InvitationStatus.CREATED.value)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime)

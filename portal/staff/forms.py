@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
+    HiddenField,
     PasswordField,
     RadioField,
     SelectField,
@@ -58,6 +59,8 @@ class InviteForm(FlaskForm):
         validators=[InputRequired(_l("Choose how the family gets the link."))],
         validate_choice=False,
     )
+    #: Drawn when the empty form is shown; see Invitation.form_nonce.
+    nonce = HiddenField()
     phone = TelField(_l("Mobile number"), filters=[_strip], validators=[Length(max=40)])
     email = EmailField(_l("E-mail address"), filters=[_strip], validators=[Length(max=254)])
 

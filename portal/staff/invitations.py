@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import Select
+from sqlalchemy.exc import IntegrityError
 
 from .. import audit, delivery, links
 from ..delivery import messages
@@ -93,12 +94,39 @@ def preview(user: StaffUser, language: str) -> messages.Text:
     return messages.invitation_text(user.municipality, language, sample)
 
 
+class AlreadyCreated(Exception):
+    """The same form was sent twice; the first submission made this invitation."""
+
+    def __init__(self, invitation_id: int):
+        super().__init__(invitation_id)
+        self.invitation_id = invitation_id
+
+
+def find_by_nonce(nonce: str | None) -> Invitation | None:
+    if not nonce:
+        return None
+    return db.session.execute(
+        db.select(Invitation).filter_by(form_nonce=nonce)
+    ).scalar_one_or_none()
+
+
 def create(
-    user: StaffUser, questionnaire_key: str, language: str, channel: str, contact: str | None
+    user: StaffUser,
+    questionnaire_key: str,
+    language: str,
+    channel: str,
+    contact: str | None,
+    nonce: str | None = None,
 ) -> Outcome:
-    """Create an invitation and deliver it (SMS, e-mail) or return its link (QR). Commits."""
+    """Create an invitation and deliver it (SMS, e-mail) or return its link (QR). Commits.
+
+    Raises AlreadyCreated when an invitation with the same form ``nonce`` exists.
+    """
     if channel not in CHANNELS:
         raise ValueError(f"unknown channel {channel!r}")
+    existing = find_by_nonce(nonce)
+    if existing is not None:
+        raise AlreadyCreated(existing.id)
     definition = current_app.extensions["questionnaires"].current(questionnaire_key)
     issued = links.issue_link(
         questionnaire_key,
@@ -110,11 +138,20 @@ def create(
     )
     invitation = issued.invitation
     invitation.created_by_id = user.id
+    invitation.form_nonce = nonce
     if channel == "sms":
         invitation.phone = contact
     elif channel == "email":
         invitation.email = contact
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # Two taps at the same moment: the other request's insert won the unique nonce.
+        db.session.rollback()
+        winner = find_by_nonce(nonce)
+        if winner is None:
+            raise
+        raise AlreadyCreated(winner.id) from None
     audit.record(
         audit.staff_actor(user.id), "invitation.created", f"invitation:{invitation.id}",
         channel=channel, questionnaire=questionnaire_key,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import secrets
 from typing import Any
 
 from flask import (
@@ -38,6 +40,7 @@ _MAX_LISTED = 300
 #: Ids above this are "not found" at routing, before a database is asked (SQLite and
 #: PostgreSQL integers stop at 2**63 - 1 and 2**31 - 1).
 MAX_ID = 2**31 - 1
+_NONCE = re.compile(r"[A-Za-z0-9_\-]{16,32}")
 
 
 @bp.after_request
@@ -205,6 +208,7 @@ def invite() -> Any:
         form.language.data = last.get("language") or languages()[0]
         channels = [value for value, _label in form.channel.choices]
         form.channel.data = last.get("channel") if last.get("channel") in channels else channels[0]
+        form.nonce.data = secrets.token_urlsafe(16)
         return render_template("staff/invite.html", form=form)
     if _csrf_failed_here():
         return render_template("staff/invite.html", form=form, message=_csrf_message()), 400
@@ -221,9 +225,14 @@ def invite() -> Any:
         text = invitations.preview(user, form.language.data)
         shown = display_phone(contact) if channel == "sms" else contact
         return render_template("staff/invite_preview.html", form=form, text=text, shown=shown)
-    outcome = invitations.create(
-        user, form.questionnaire.data, form.language.data, channel, contact
-    )
+    nonce = form.nonce.data if _NONCE.fullmatch(form.nonce.data or "") else None
+    try:
+        outcome = invitations.create(
+            user, form.questionnaire.data, form.language.data, channel, contact, nonce
+        )
+    except invitations.AlreadyCreated as done:
+        flash(_("This invitation was already made; it is not sent twice."))
+        return redirect(url_for(".invitation_detail", invitation_id=done.invitation_id), 303)
     session["last_invite"] = {
         "questionnaire": form.questionnaire.data, "language": form.language.data,
         "channel": channel,
