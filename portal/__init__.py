@@ -56,6 +56,16 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(parent_bp)
 
+    from .staff import auth as staff_auth
+    from .staff import bp as staff_bp
+
+    staff_auth.init_app(app)
+    app.register_blueprint(staff_bp)
+
+    from . import evaluation
+
+    evaluation.register(app)
+
     from . import cli
 
     cli.init_app(app)
@@ -68,6 +78,10 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError):  # noqa: ANN202
         return render_template("errors/csrf.html"), 400
+
+    @app.errorhandler(403)
+    def _forbidden(error: Exception):  # noqa: ANN202
+        return render_template("staff/forbidden.html"), 403
 
     @app.errorhandler(404)
     def _not_found(error: Exception):  # noqa: ANN202

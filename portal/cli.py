@@ -78,6 +78,105 @@ def revoke_invitation(target: str) -> None:
     click.echo(f"Invitation {invitation.id} revoked.")
 
 
+staff = AppGroup("staff", help="Staff accounts.")
+
+
+@staff.command("create")
+@click.option("--email", required=True, help="The user's e-mail address (their login).")
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["health_visitor", "coordinator", "evaluator", "admin"]),
+)
+@click.option("--organisation", required=True, help="Municipality code (0240) or name.")
+@click.option("--team", default=None, help="Team name within the municipality.")
+@click.option("--name", default="", help="The user's name, as colleagues see it.")
+@click.option(
+    "--link", is_flag=True, help="Print a one-time set-password link instead of asking for one."
+)
+def create_staff(
+    email: str, role: str, organisation: str, team: str | None, name: str, link: bool
+) -> None:
+    """Create a staff user; asks for a password, or prints a set-password link (--link)."""
+    from .staff import accounts, auth
+
+    municipality = accounts.find_organisation(organisation)
+    if municipality is None:
+        raise click.BadParameter(f"no municipality {organisation!r}", param_hint="--organisation")
+    chosen_team = None
+    if team:
+        chosen_team = next((t for t in municipality.teams if t.name.lower() == team.lower()), None)
+        if chosen_team is None:
+            names = ", ".join(t.name for t in municipality.teams) or "none"
+            raise click.BadParameter(
+                f"no team {team!r} in {municipality.name} (teams: {names})", param_hint="--team"
+            )
+    password = None
+    if not link:
+        minimum = int(current_app.config["PASSWORD_MIN_LENGTH"])
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        problem = accounts.password_problem(password, minimum)
+        if problem:
+            raise click.ClickException(
+                f"password refused ({problem}): use at least {minimum} characters, varied"
+            )
+    try:
+        user = accounts.create_user(
+            "cli", email, role, municipality, chosen_team, name, password=password
+        )
+    except accounts.AccountError as error:
+        raise click.ClickException(
+            {
+                "email_taken": f"a user with the e-mail address {email} already exists",
+                "email_missing": "the e-mail address is empty",
+                "email_invalid": f"{email!r} is not a valid e-mail address",
+            }.get(error.code, error.code)
+        ) from None
+    click.echo(f"Created {user.role} {user.email} in {municipality.name}.")
+    if link:
+        hours = current_app.config["SET_PASSWORD_LINK_HOURS"]
+        click.echo(f"One-time set-password link (valid {hours} hours):")
+        click.echo(auth.password_link(user))
+
+
+@staff.command("password-link")
+@click.option("--email", required=True, help="The user's e-mail address.")
+def staff_password_link(email: str) -> None:
+    """Print a one-time set-password link for an existing user (e.g. a locked-out admin)."""
+    from . import audit
+    from .staff import accounts, auth
+
+    user = accounts.find_by_email(email)
+    if user is None or not user.active:
+        raise click.ClickException(f"no active user {email}")
+    audit.record("cli", "user.password_link", f"staff:{user.id}")
+    db.session.commit()
+    hours = current_app.config["SET_PASSWORD_LINK_HOURS"]
+    click.echo(f"One-time set-password link for {user.email} (valid {hours} hours):")
+    click.echo(auth.password_link(user))
+
+
+@click.command("send-reminders")
+@with_appcontext
+@click.option("--limit", type=click.IntRange(1), default=None, help="Send at most this many.")
+def send_reminders_command(limit: int | None) -> None:
+    """Send due reminders (PORTAL_REMINDER_MAX, PORTAL_REMINDER_INTERVAL_DAYS). Safe to rerun."""
+    from .staff.followup import send_reminders
+
+    run = send_reminders(limit=limit)
+    click.echo(f"Reminders sent: {run.sent}, failed: {run.failed}.")
+
+
+@click.command("purge")
+@with_appcontext
+def purge_command() -> None:
+    """Delete contact details of invitations closed more than PORTAL_RETENTION_DAYS ago."""
+    from .staff.followup import purge
+
+    count = purge()
+    click.echo(f"Contact details deleted from {count} invitations.")
+
+
 @click.command("demo")
 @with_appcontext
 def demo_command() -> None:
@@ -92,6 +191,14 @@ def demo_command() -> None:
     count = load_demo_responses()
     if count:
         click.echo(f"{count} synthetic demo responses loaded.")
+    if current_app.config["ENV"] == "development":
+        from .demo import DEMO_PASSWORD, DEMO_USERS, load_demo_staff
+
+        load_demo_staff()
+        base = current_app.config["BASE_URL"]
+        click.echo(f"Demo logins at {base}/staff/ (password {DEMO_PASSWORD}):")
+        for email, role, *_ in DEMO_USERS:
+            click.echo(f"  {role:15} {email}")
 
 
 def init_app(app: Flask) -> None:
@@ -100,3 +207,6 @@ def init_app(app: Flask) -> None:
     from .evaluation.cli import export_command
 
     app.cli.add_command(export_command)
+    app.cli.add_command(staff)
+    app.cli.add_command(send_reminders_command)
+    app.cli.add_command(purge_command)

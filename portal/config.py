@@ -39,6 +39,31 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 256 * 1024,
     # k: the smallest group of responses an export or an evaluation page may show.
     "EXPORT_MIN_GROUP": 5,
+    # Staff accounts (issue 3).
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "LOGIN_LIMIT_PER_ACCOUNT": "5 per 15 minutes",
+    "LOGIN_LIMIT_PER_ADDRESS": "30 per 15 minutes",
+    "SET_PASSWORD_LINK_HOURS": 72,
+    "PASSWORD_MIN_LENGTH": 12,
+    # Delivery: None means the console outbox in development, switched off in production.
+    "SMS_BACKEND": None,
+    "SMS_URL": None,
+    "SMS_TOKEN": None,
+    "SMS_SENDER": "Sundhed",
+    "SMS_TIMEOUT_SECONDS": 10,
+    "EMAIL_BACKEND": None,
+    "SMTP_HOST": "localhost",
+    "SMTP_PORT": 587,
+    "SMTP_SECURITY": "starttls",
+    "SMTP_USERNAME": None,
+    "SMTP_PASSWORD": None,
+    "SMTP_TIMEOUT_SECONDS": 15,
+    "MAIL_FROM": None,
+    "PHONE_REGION": "DK",
+    # Follow-up jobs.
+    "REMINDER_MAX": 2,
+    "REMINDER_INTERVAL_DAYS": 7,
+    "RETENTION_DAYS": 30,
 }
 
 REQUIRED_OUTSIDE_DEVELOPMENT = ("SECRET_KEY", "PERSONAL_DATABASE_URL", "RESPONSES_DATABASE_URL")

@@ -1,4 +1,5 @@
-"""Demo data for ``make run``: municipalities, teams and synthetic responses, nothing personal."""
+"""Demo data for ``make run``: municipalities, teams, synthetic responses and (development
+only) staff logins with a known password, printed by ``flask demo``."""
 
 from __future__ import annotations
 
@@ -107,3 +108,33 @@ def load_demo_responses(count: int = DEMO_RESPONSES, seed: int = 1000) -> int:
         )
     db.session.commit()
     return count
+#: Known password of every demo login. Demo users are only ever created in development.
+DEMO_PASSWORD = "demo-password-1"  # noqa: S105  (development only, printed on purpose)
+#: (e-mail, role, municipality code, team name or None)
+DEMO_USERS = (
+    ("sundhedsplejerske@egedal.demo", "health_visitor", "0240", "Sundhedsplejen Nord"),
+    ("koordinator@egedal.demo", "coordinator", "0240", None),
+    ("evaluator@egedal.demo", "evaluator", "0240", None),
+    ("admin@egedal.demo", "admin", "0240", None),
+)
+
+
+def load_demo_staff() -> int:
+    """Create the demo logins that are missing; returns how many it created."""
+    from flask import current_app
+
+    from .staff import accounts
+
+    if current_app.config["ENV"] != "development":
+        raise RuntimeError("demo logins exist only in development")
+    created = 0
+    for email, role, code, team_name in DEMO_USERS:
+        if accounts.find_by_email(email) is not None:
+            continue
+        municipality = db.session.execute(
+            db.select(Municipality).filter_by(code=code)
+        ).scalar_one()
+        team = next((t for t in municipality.teams if t.name == team_name), None)
+        accounts.create_user("cli", email, role, municipality, team, password=DEMO_PASSWORD)
+        created += 1
+    return created

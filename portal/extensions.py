@@ -1,6 +1,9 @@
 """Flask extensions, created once and bound to the app in ``create_app``."""
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -15,3 +18,7 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 babel = Babel()
 csrf = CSRFProtect()
+login_manager = LoginManager()
+#: Limits are checked by hand where they apply (login), so no default limits here. Storage is
+#: ``PORTAL_RATELIMIT_STORAGE_URI`` (e.g. ``redis://...``) so every worker counts together.
+limiter = Limiter(key_func=get_remote_address, default_limits=[])

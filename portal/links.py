@@ -154,3 +154,42 @@ def revoke(invitation: Invitation) -> bool:
     invitation.set_status(InvitationStatus.REVOKED)
     invitation.revoked_at = utcnow()
     return True
+
+
+#: Statuses in which a link can be replaced without losing anything: no consent yet, so no draft
+#: exists under the old secret (drafts are keyed by the secret, see ``draft_ids``).
+ROTATABLE_STATUSES = frozenset(
+    {
+        InvitationStatus.CREATED,
+        InvitationStatus.SENT,
+        InvitationStatus.DELIVERY_FAILED,
+        InvitationStatus.OPENED,
+    }
+)
+
+
+@dataclass(frozen=True)
+class NewLink:
+    """A replacement link for an invitation, not yet stored: ``apply`` once it was delivered."""
+
+    invitation: Invitation
+    token: str
+    secret_hash: str
+
+    @property
+    def url(self) -> str:
+        return current_app.config["BASE_URL"].rstrip("/") + LINK_PREFIX + self.token
+
+    def apply(self) -> None:
+        """Store the new hash; the old link stops working. Caller commits."""
+        self.invitation.secret_hash = self.secret_hash
+
+
+def new_link(invitation: Invitation) -> NewLink:
+    """Draw a new link for an invitation (the only way to send a link again: only a hash of
+    the secret is stored). Refused once the parent has consented, as the draft hangs on the
+    old secret."""
+    if InvitationStatus(invitation.status) not in ROTATABLE_STATUSES:
+        raise ValueError(f"cannot replace the link of a {invitation.status} invitation")
+    secret = secrets.token_urlsafe(16)
+    return NewLink(invitation, _signer().sign(secret).decode(), secret_hash(secret))

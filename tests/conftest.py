@@ -41,6 +41,8 @@ def make_app(tmp_path: Path, store_urls: dict[str, str] | None, **overrides) -> 
         "SECRET_KEY": "test-secret-key-not-for-production",
         "INSTANCE_PATH": str(tmp_path / "instance"),
         "BASE_URL": "http://localhost",
+        # scrypt at a lower cost: the suite hashes hundreds of passwords.
+        "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
     }
     if store_urls:
         config["PERSONAL_DATABASE_URL"] = store_urls["personal"]
@@ -172,3 +174,183 @@ def _no_real_sends(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(socket.socket, "connect", guarded_connect)
     assert smtplib  # SMTP goes through socket.connect too
+
+
+# --- staff side (issue 3) -----------------------------------------------------------------------
+
+STAFF_PASSWORD = "correct horse battery"
+
+
+def make_staff(
+    app: Flask,
+    role: str = "health_visitor",
+    email: str | None = None,
+    municipality_code: str = "0240",
+    team_index: int | None = 0,
+    password: str | None = STAFF_PASSWORD,
+) -> tuple[int, str]:
+    """A staff user in a demo municipality: (id, e-mail)."""
+    from portal.models.personal import Municipality
+    from portal.staff import accounts
+
+    with app.app_context():
+        municipality = db.session.execute(
+            db.select(Municipality).filter_by(code=municipality_code)
+        ).scalar_one()
+        team = municipality.teams[team_index] if team_index is not None else None
+        email = email or f"{role}-{uuid.uuid4().hex[:6]}@k{municipality_code}.dk"
+        user = accounts.create_user("test", email, role, municipality, team, password=password)
+        return user.id, user.email
+
+
+class Staff(Parent):
+    """A member of staff in a browser: logs in, fills forms with their CSRF token."""
+
+    def login(self, email: str, password: str = STAFF_PASSWORD):
+        self.get("/staff/login")
+        return self.post("/staff/login", {"email": email, "password": password})
+
+
+@pytest.fixture
+def staff_as(app: Flask):
+    """``staff_as("coordinator")`` -> a logged-in Staff with their own client."""
+
+    def login(role: str = "health_visitor", **kwargs) -> Staff:
+        _, email = make_staff(app, role, **kwargs)
+        staff = Staff(app.test_client())
+        response = staff.login(email)
+        assert response.status_code == 303, response.get_data(as_text=True)
+        staff.email = email
+        return staff
+
+    return login
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class SMTPRecorder:
+    """An aiosmtpd handler that keeps what it receives and refuses chosen recipients."""
+
+    def __init__(self) -> None:
+        self.messages: list = []
+        self.refuse: set[str] = set()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: ANN001, ANN201, N802
+        if address in self.refuse:
+            return "550 5.1.1 Mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN201, N802
+        self.messages.append(envelope)
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp_server(app: Flask):
+    """A real SMTP server on loopback; the app's e-mail goes to it."""
+    from aiosmtpd.controller import Controller
+
+    handler = SMTPRecorder()
+    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    app.config.update(
+        EMAIL_BACKEND="smtp",
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=controller.port,
+        SMTP_SECURITY="none",
+        MAIL_FROM="sundhedsplejen@egedal.dk",
+    )
+    yield handler
+    controller.stop()
+
+
+class GatewayRecorder:
+    def __init__(self) -> None:
+        self.requests: list[dict] = []
+        self.status = 200
+        #: Called while a request is being answered (to look at the app from outside).
+        self.during = None
+
+
+@pytest.fixture
+def sms_gateway(app: Flask):
+    """A real HTTP server on loopback speaking GatewayAPI's shape; the app's SMS go to it."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    recorder = GatewayRecorder()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            length = int(self.headers.get("Content-Length") or 0)
+            recorder.requests.append(
+                {
+                    "path": self.path,
+                    "headers": dict(self.headers),
+                    "json": json.loads(self.rfile.read(length) or b"null"),
+                }
+            )
+            if recorder.during:
+                recorder.during()
+            body = b'{"ids": [1]}' if recorder.status == 200 else b'{"message": "refused"}'
+            self.send_response(recorder.status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format, *args) -> None:  # noqa: A002, ANN001
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    app.config.update(
+        SMS_BACKEND="gatewayapi",
+        SMS_URL=f"http://127.0.0.1:{server.server_address[1]}/rest/mtsms",
+        SMS_TOKEN="gateway-test-token",
+        SMS_SENDER="Egedal",
+    )
+    yield recorder
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(autouse=True)
+def _only_test_deliveries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Deliveries go to the console outbox in the test's own folder or to servers a test
+    started on loopback; anything else fails the test."""
+    from urllib.parse import urlsplit
+
+    from flask import current_app
+
+    import portal.delivery as delivery
+
+    real_send = delivery.send
+
+    def guarded_send(message):  # noqa: ANN001, ANN202
+        name = delivery.backend_name(message.channel)
+        config = current_app.config
+        if name == "smtp":
+            assert config["SMTP_HOST"] == "127.0.0.1", "e-mail to a server no test started"
+        elif name in ("gatewayapi", "generic"):
+            assert urlsplit(config["SMS_URL"] or "").hostname == "127.0.0.1", "SMS off loopback"
+        elif name == "console":
+            assert config["TESTING"]
+        return real_send(message)
+
+    monkeypatch.setattr(delivery, "send", guarded_send)
+
+
+def outbox(app: Flask) -> str:
+    """What the console backend wrote in this test."""
+    path = Path(app.instance_path) / "outbox.txt"
+    return path.read_text(encoding="utf-8") if path.exists() else ""

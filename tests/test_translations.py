@@ -17,6 +17,7 @@ from portal.extensions import db
 from portal.i18n import (
     LANGUAGE_STATUS,
     NATIVE_NAMES,
+    PARENT_MESSAGE_SOURCES,
     STAFF_LANGUAGES,
     is_parent_facing,
     required_languages,
@@ -369,7 +370,9 @@ def _english_patterns() -> list[tuple[str, re.Pattern[str]]]:
     patterns = []
     for message in source_messages().values():
         pattern = english_pattern(message.msgid)
-        if pattern and is_parent_facing(message.locations):
+        # Texts only sent by SMS or e-mail never appear on a page.
+        on_pages = not all(path.startswith(PARENT_MESSAGE_SOURCES) for path in message.locations)
+        if pattern and on_pages and is_parent_facing(message.locations):
             patterns.append((message.msgid, pattern))
     return patterns
 

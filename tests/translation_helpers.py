@@ -65,7 +65,7 @@ def placeholders(text: str) -> set[str]:
 
 def has_bare_percent(text: str) -> bool:
     """A ``%`` that is not part of a named placeholder breaks ``gettext(text, **values)``."""
-    return "%" in _PLACEHOLDER.sub("", text)
+    return "%" in _PLACEHOLDER.sub("", text).replace("%%", "")
 
 
 class _VisibleText(html.parser.HTMLParser):

@@ -9,6 +9,7 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
+from flask_login import UserMixin
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -30,6 +31,22 @@ class InvitationStatus(enum.StrEnum):
 
 #: Statuses after which a link can no longer be answered.
 FINAL_STATUSES = frozenset({InvitationStatus.COMPLETED, InvitationStatus.REVOKED})
+#: Statuses that end an invitation's follow-up: no reminders, contact details purged later.
+CLOSED_STATUSES = frozenset(
+    {
+        InvitationStatus.COMPLETED,
+        InvitationStatus.DECLINED,
+        InvitationStatus.REVOKED,
+        InvitationStatus.EXPIRED,
+    }
+)
+
+
+class Role(enum.StrEnum):
+    HEALTH_VISITOR = "health_visitor"
+    COORDINATOR = "coordinator"
+    EVALUATOR = "evaluator"
+    ADMIN = "admin"
 
 
 class Municipality(db.Model):
@@ -67,7 +84,17 @@ class Invitation(db.Model):
     language: Mapped[str] = mapped_column(String(8))
     municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"))
     team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
+    #: ``sms``, ``email``, ``qr`` (nothing stored), or ``link``/``cli`` for links made by hand.
     channel: Mapped[str] = mapped_column(String(16), default="link")
+    #: The family's contact detail for its channel, E.164 or an address; purged on a schedule.
+    phone: Mapped[str | None] = mapped_column(String(20))
+    email: Mapped[str | None] = mapped_column(String(254))
+    reminders_sent: Mapped[int] = mapped_column(Integer, default=0)
+    last_sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    #: Random value of the staff form that created it: a double tap on "Send" finds the
+    #: invitation the first tap made instead of inviting (and texting) the family twice.
+    form_nonce: Mapped[str | None] = mapped_column(String(32), unique=True)
     status: Mapped[str] = mapped_column(String(20), default=InvitationStatus.CREATED.value)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime)
@@ -79,12 +106,23 @@ class Invitation(db.Model):
 
     municipality: Mapped[Municipality] = relationship()
     team: Mapped[Team | None] = relationship()
+    created_by: Mapped[StaffUser | None] = relationship()
+    attempts: Mapped[list[DeliveryAttempt]] = relationship(
+        back_populates="invitation", order_by="DeliveryAttempt.id"
+    )
     consents: Mapped[list[ConsentRecord]] = relationship(
         back_populates="invitation", order_by="ConsentRecord.id"
     )
 
     def is_expired(self, now: datetime | None = None) -> bool:
         return (now or utcnow()) >= self.expires_at
+
+    def effective_status(self, now: datetime | None = None) -> InvitationStatus:
+        """The status staff see: an unanswered invitation past its date is expired."""
+        status = InvitationStatus(self.status)
+        if status not in CLOSED_STATUSES and self.is_expired(now):
+            return InvitationStatus.EXPIRED
+        return status
 
     def set_status(self, status: InvitationStatus) -> None:
         self.status = status.value
@@ -119,3 +157,50 @@ class AuditEvent(db.Model):
     subject: Mapped[str | None] = mapped_column(String(64))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     note: Mapped[str | None] = mapped_column(Text)
+
+
+class StaffUser(UserMixin, db.Model):
+    __bind_key__ = "personal"
+    __tablename__ = "staff_user"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: Stored lower-cased, so logins and uniqueness ignore case.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    #: None until the user has chosen a password through a set-password link.
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20))
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
+    active: Mapped[bool] = mapped_column(default=True)
+    language: Mapped[str | None] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    #: Part of the session's user id; changing it ends every session of the user at once.
+    session_token: Mapped[str] = mapped_column(String(43))
+
+    municipality: Mapped[Municipality] = relationship()
+    team: Mapped[Team | None] = relationship()
+
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+
+class DeliveryAttempt(db.Model):
+    __bind_key__ = "personal"
+    __tablename__ = "delivery_attempt"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    invitation_id: Mapped[int] = mapped_column(ForeignKey("invitation.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(16))
+    #: ``invitation``, ``resend`` or ``reminder``.
+    kind: Mapped[str] = mapped_column(String(16), default="invitation")
+    ok: Mapped[bool] = mapped_column()
+    #: A short code such as ``smtp_refused`` or ``gateway_http_400``; never a contact detail.
+    error_code: Mapped[str | None] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    invitation: Mapped[Invitation] = relationship(back_populates="attempts")

@@ -71,6 +71,11 @@ def _load_invitation() -> Any:
     return None
 
 
+@bp.errorhandler(403)
+def _forbidden(error: Exception) -> Any:
+    return render_template("parent/no_link.html"), 403
+
+
 @bp.errorhandler(CSRFError)
 def _csrf_failed(error: CSRFError) -> Any:
     # The form sat open too long, or the session cookie was lost. Nothing the parent typed may

@@ -1,0 +1,56 @@
+"""E-mail over SMTP with the standard library (STARTTLS, implicit TLS or plain on loopback)."""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+from flask import current_app
+
+from . import DeliveryError, Message
+
+
+def send(message: Message) -> None:
+    config = current_app.config
+    host = config.get("SMTP_HOST") or "localhost"
+    port = int(config.get("SMTP_PORT") or 587)
+    security = str(config.get("SMTP_SECURITY") or "starttls").lower()
+    timeout = float(config.get("SMTP_TIMEOUT_SECONDS") or 15)
+    sender = config.get("MAIL_FROM")
+    if not sender:
+        raise DeliveryError("mail_from_missing")
+
+    email = EmailMessage()
+    email["From"] = sender
+    email["To"] = message.to
+    email["Subject"] = message.subject
+    email["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    email.set_content(message.text)
+
+    try:
+        if security == "ssl":
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+                host, port, timeout=timeout, context=ssl.create_default_context()
+            )
+        else:
+            smtp = smtplib.SMTP(host, port, timeout=timeout)
+        with smtp:
+            if security == "starttls":
+                smtp.starttls(context=ssl.create_default_context())
+            if config.get("SMTP_USERNAME"):
+                smtp.login(config["SMTP_USERNAME"], config.get("SMTP_PASSWORD") or "")
+            smtp.send_message(email)
+    except smtplib.SMTPRecipientsRefused:
+        raise DeliveryError("smtp_recipient_refused") from None
+    except smtplib.SMTPAuthenticationError:
+        raise DeliveryError("smtp_auth_failed") from None
+    except smtplib.SMTPResponseException as error:
+        raise DeliveryError(f"smtp_{error.smtp_code}") from None
+    except smtplib.SMTPException:
+        raise DeliveryError("smtp_error") from None
+    except TimeoutError:
+        raise DeliveryError("smtp_timeout") from None
+    except OSError:
+        raise DeliveryError("smtp_unreachable") from None

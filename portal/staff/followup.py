@@ -1,0 +1,109 @@
+"""Scheduled follow-up: reminders and the retention purge (``flask send-reminders``/``purge``).
+
+Both are safe to run twice, or on two hosts at once: a reminder is claimed (counted and dated)
+in its own transaction before it is sent, so a second run finds it not yet due.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import or_
+
+from .. import audit, links
+from ..extensions import db
+from ..models.personal import Invitation, InvitationStatus
+from ..timeutil import utcnow
+from .invitations import deliver
+
+#: Reminders go to families who got the invitation and have not finished or said no.
+REMINDABLE = (InvitationStatus.SENT, InvitationStatus.OPENED, InvitationStatus.CONSENTED)
+PURGEABLE = (InvitationStatus.COMPLETED, InvitationStatus.DECLINED, InvitationStatus.REVOKED,
+             InvitationStatus.EXPIRED)
+
+
+@dataclass
+class ReminderRun:
+    sent: int = 0
+    failed: int = 0
+
+
+def _due(now: datetime, max_reminders: int, interval: timedelta):  # noqa: ANN202
+    return (
+        db.select(Invitation)
+        .where(
+            Invitation.channel.in_(("sms", "email")),
+            Invitation.status.in_([s.value for s in REMINDABLE]),
+            Invitation.reminders_sent < max_reminders,
+            Invitation.last_sent_at.is_not(None),
+            Invitation.last_sent_at <= now - interval,
+            Invitation.expires_at > now,
+            or_(Invitation.phone.is_not(None), Invitation.email.is_not(None)),
+        )
+        .order_by(Invitation.id)
+    )
+
+
+def send_reminders(now: datetime | None = None, limit: int | None = None) -> ReminderRun:
+    config = current_app.config
+    now = now or utcnow()
+    max_reminders = int(config["REMINDER_MAX"])
+    interval = timedelta(days=float(config["REMINDER_INTERVAL_DAYS"]))
+    run = ReminderRun()
+    due_ids = list(db.session.execute(_due(now, max_reminders, interval).with_only_columns(
+        Invitation.id)).scalars())
+    db.session.commit()
+    for invitation_id in due_ids[:limit]:
+        # Claim: re-check under a row lock (PostgreSQL) or the write lock (SQLite), count it,
+        # commit. Whatever happens next, this reminder is never sent twice.
+        invitation = db.session.execute(
+            _due(now, max_reminders, interval)
+            .filter_by(id=invitation_id)
+            .with_for_update(skip_locked=True)
+        ).scalar_one_or_none()
+        if invitation is None:
+            db.session.commit()
+            continue
+        invitation.reminders_sent += 1
+        invitation.last_sent_at = now
+        db.session.commit()
+
+        replacement = None
+        if InvitationStatus(invitation.status) in links.ROTATABLE_STATUSES:
+            replacement = links.new_link(invitation)
+        attempt = deliver(invitation, replacement.url if replacement else None, "reminder", "cli")
+        if attempt.ok:
+            run.sent += 1
+            if replacement:
+                replacement.apply()
+                db.session.commit()
+        else:
+            run.failed += 1
+    return run
+
+
+def purge(now: datetime | None = None) -> int:
+    """Delete the contact details of invitations closed more than RETENTION_DAYS ago.
+
+    Status, dates and counts stay: response rates need them, and they identify no one.
+    """
+    now = now or utcnow()
+    cutoff = now - timedelta(days=float(current_app.config["RETENTION_DAYS"]))
+    closed = [s.value for s in PURGEABLE if s is not InvitationStatus.EXPIRED]
+    query = db.select(Invitation).where(
+        or_(Invitation.phone.is_not(None), Invitation.email.is_not(None)),
+        or_(
+            Invitation.status.in_(closed) & (Invitation.status_changed_on <= cutoff.date()),
+            Invitation.expires_at <= cutoff,
+        ),
+    )
+    count = 0
+    for invitation in db.session.execute(query).scalars():
+        invitation.phone = None
+        invitation.email = None
+        count += 1
+    audit.record("cli", "invitations.purged", None, count=count)
+    db.session.commit()
+    return count

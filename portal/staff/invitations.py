@@ -1,0 +1,257 @@
+"""Inviting a family and following up, as plain functions (views and CLI call these).
+
+The contact detail is handed to the delivery backend and stored on the invitation; it is never
+put in a log line, an audit event or a delivery attempt.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import Select
+from sqlalchemy.exc import IntegrityError
+
+from .. import audit, delivery, links
+from ..delivery import messages
+from ..extensions import db
+from ..models.personal import (
+    CLOSED_STATUSES,
+    DeliveryAttempt,
+    Invitation,
+    InvitationStatus,
+    Role,
+    StaffUser,
+)
+from ..timeutil import utcnow
+
+log = logging.getLogger("portal.staff")
+
+CHANNELS = ("sms", "email", "qr")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    invitation: Invitation
+    #: The link, for the QR code on screen; None after a delivery (it is in the message).
+    url: str | None = None
+    attempt: DeliveryAttempt | None = None
+
+    @property
+    def delivered(self) -> bool:
+        return self.attempt is not None and self.attempt.ok
+
+
+def visible_to(user: StaffUser) -> Select:
+    """The invitations a user may see: own team, own municipality (coordinator) or all."""
+    query = db.select(Invitation)
+    if user.role == Role.ADMIN:
+        return query
+    if user.role == Role.COORDINATOR:
+        return query.filter_by(municipality_id=user.municipality_id)
+    if user.role == Role.HEALTH_VISITOR:
+        if user.team_id is not None:
+            return query.filter_by(team_id=user.team_id)
+        return query.filter_by(created_by_id=user.id)
+    return query.where(False)
+
+
+def status_counts(user: StaffUser) -> dict[str, int]:
+    """How many of the user's visible invitations are in each status (expiry applied)."""
+    now = utcnow()
+    rows = db.session.execute(
+        visible_to(user).with_only_columns(
+            Invitation.status, Invitation.expires_at, Invitation.questionnaire_key
+        )
+    ).all()
+    counts: dict[str, int] = {}
+    for status, expires_at, _key in rows:
+        shown = status
+        if InvitationStatus(status) not in CLOSED_STATUSES and now >= expires_at:
+            shown = InvitationStatus.EXPIRED.value
+        counts[shown] = counts.get(shown, 0) + 1
+    return counts
+
+
+def response_rate(counts: dict[str, int]) -> int | None:
+    """Completed as a whole percentage of all invitations but revoked ones."""
+    invited = sum(n for status, n in counts.items() if status != InvitationStatus.REVOKED)
+    if not invited:
+        return None
+    return round(100 * counts.get(InvitationStatus.COMPLETED.value, 0) / invited)
+
+
+def find_visible(user: StaffUser, invitation_id: int) -> Invitation | None:
+    return db.session.execute(
+        visible_to(user).filter_by(id=invitation_id)
+    ).scalar_one_or_none()
+
+
+def preview(user: StaffUser, language: str) -> messages.Text:
+    """The message as the family will get it, with a link of the real length."""
+    sample = current_app.config["BASE_URL"].rstrip("/") + links.LINK_PREFIX + "x" * 57
+    return messages.invitation_text(user.municipality, language, sample)
+
+
+class AlreadyCreated(Exception):
+    """The same form was sent twice; the first submission made this invitation."""
+
+    def __init__(self, invitation_id: int):
+        super().__init__(invitation_id)
+        self.invitation_id = invitation_id
+
+
+def find_by_nonce(nonce: str | None) -> Invitation | None:
+    if not nonce:
+        return None
+    return db.session.execute(
+        db.select(Invitation).filter_by(form_nonce=nonce)
+    ).scalar_one_or_none()
+
+
+def create(
+    user: StaffUser,
+    questionnaire_key: str,
+    language: str,
+    channel: str,
+    contact: str | None,
+    nonce: str | None = None,
+) -> Outcome:
+    """Create an invitation and deliver it (SMS, e-mail) or return its link (QR). Commits.
+
+    Raises AlreadyCreated when an invitation with the same form ``nonce`` exists.
+    """
+    if channel not in CHANNELS:
+        raise ValueError(f"unknown channel {channel!r}")
+    existing = find_by_nonce(nonce)
+    if existing is not None:
+        raise AlreadyCreated(existing.id)
+    definition = current_app.extensions["questionnaires"].current(questionnaire_key)
+    issued = links.issue_link(
+        questionnaire_key,
+        definition.version,
+        language,
+        user.municipality,
+        team=user.team,
+        channel=channel,
+    )
+    invitation = issued.invitation
+    invitation.created_by_id = user.id
+    invitation.form_nonce = nonce
+    if channel == "sms":
+        invitation.phone = contact
+    elif channel == "email":
+        invitation.email = contact
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # Two taps at the same moment: the other request's insert won the unique nonce.
+        db.session.rollback()
+        winner = find_by_nonce(nonce)
+        if winner is None:
+            raise
+        raise AlreadyCreated(winner.id) from None
+    audit.record(
+        audit.staff_actor(user.id), "invitation.created", f"invitation:{invitation.id}",
+        channel=channel, questionnaire=questionnaire_key,
+    )
+    # Committed before sending: if the process dies mid-send, the invitation is still listed.
+    db.session.commit()
+    if channel == "qr":
+        return Outcome(invitation, url=issued.url)
+    attempt = deliver(invitation, issued.url, "invitation", audit.staff_actor(user.id))
+    return Outcome(invitation, attempt=attempt)
+
+
+def deliver(invitation: Invitation, url: str | None, kind: str, actor: str) -> DeliveryAttempt:
+    """Send the invitation's message, record the attempt and the status. Commits."""
+    municipality = invitation.municipality
+    if kind == "reminder":
+        text = messages.reminder_text(municipality, invitation.language, url)
+    else:
+        assert url is not None
+        text = messages.invitation_text(municipality, invitation.language, url)
+    to = invitation.phone if invitation.channel == "sms" else invitation.email
+    error_code = None
+    if not to:
+        error_code = "no_contact"
+    else:
+        message = delivery.Message(
+            channel=invitation.channel,
+            to=to,
+            text=text.sms if invitation.channel == "sms" else text.body,
+            subject=text.subject,
+            encoding=text.sms_segments.encoding,
+        )
+        # End the transaction first: on SQLite a POST's transaction holds the write lock, and a
+        # slow gateway must not make every parent's answer wait.
+        db.session.commit()
+        try:
+            delivery.send(message)
+        except delivery.DeliveryError as error:
+            error_code = error.code
+    ok = error_code is None
+    attempt = DeliveryAttempt(
+        invitation=invitation, channel=invitation.channel, kind=kind, ok=ok, error_code=error_code
+    )
+    db.session.add(attempt)
+    status = InvitationStatus(invitation.status)
+    if ok:
+        invitation.last_sent_at = utcnow()
+        if status in (InvitationStatus.CREATED, InvitationStatus.DELIVERY_FAILED):
+            invitation.set_status(InvitationStatus.SENT)
+    else:
+        log.warning(
+            "delivery of invitation %s (%s, %s) failed: %s",
+            invitation.id, invitation.channel, kind, error_code,
+        )
+        if status is InvitationStatus.CREATED:
+            invitation.set_status(InvitationStatus.DELIVERY_FAILED)
+    action = {"invitation": "invitation.sent", "resend": "invitation.resent"}.get(
+        kind, "invitation.reminded"
+    )
+    audit.record(
+        actor, action, f"invitation:{invitation.id}", channel=invitation.channel, ok=ok,
+        error=error_code,
+    )
+    db.session.commit()
+    return attempt
+
+
+def can_resend(invitation: Invitation) -> bool:
+    """A new link can be sent until the parent consents (see docs/operations.md)."""
+    return (
+        InvitationStatus(invitation.status) in links.ROTATABLE_STATUSES
+        and not invitation.is_expired()
+        and (invitation.channel == "qr" or bool(invitation.phone or invitation.email))
+    )
+
+
+def resend(user: StaffUser, invitation: Invitation) -> Outcome:
+    """Send (or show, for QR) a fresh link; the old link stops working once the new one is out."""
+    if not can_resend(invitation):
+        raise ValueError("cannot resend")
+    replacement = links.new_link(invitation)
+    if invitation.channel == "qr":
+        replacement.apply()
+        audit.record(
+            audit.staff_actor(user.id), "invitation.resent", f"invitation:{invitation.id}",
+            channel="qr",
+        )
+        db.session.commit()
+        return Outcome(invitation, url=replacement.url)
+    attempt = deliver(invitation, replacement.url, "resend", audit.staff_actor(user.id))
+    if attempt.ok:
+        # Only now: if the send failed, the link the family may already have keeps working.
+        replacement.apply()
+        db.session.commit()
+    return Outcome(invitation, attempt=attempt)
+
+
+def revoke(user: StaffUser, invitation: Invitation) -> bool:
+    if not links.revoke(invitation):
+        return False
+    audit.record(audit.staff_actor(user.id), "invitation.revoked", f"invitation:{invitation.id}")
+    db.session.commit()
+    return True

@@ -1,0 +1,481 @@
+"""Staff routes. Thin: parse the form, call accounts/invitations, render."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from typing import Any
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, logout_user
+from flask_wtf.csrf import CSRFError
+
+from .. import audit
+from ..delivery import available_channels, qr
+from ..extensions import db, login_manager
+from ..i18n import NATIVE_NAMES, languages
+from ..models.personal import Invitation, InvitationStatus, Municipality, Role, StaffUser, Team
+from ..timeutil import utcnow
+from . import PUBLIC_ENDPOINTS, accounts, auth, bp, invitations, labels
+from .auth import roles_required
+from .contacts import ContactError, display_phone, parse_email, parse_phone
+from .forms import InviteForm, LoginForm, SetPasswordForm, UserEditForm, UserForm
+
+INVITERS = (Role.HEALTH_VISITOR, Role.COORDINATOR, Role.ADMIN)
+MANAGERS = (Role.COORDINATOR, Role.ADMIN)
+EVERYONE = tuple(Role)
+_MAX_LISTED = 300
+#: Ids above this are "not found" at routing, before a database is asked (SQLite and
+#: PostgreSQL integers stop at 2**63 - 1 and 2**31 - 1).
+MAX_ID = 2**31 - 1
+_NONCE = re.compile(r"[A-Za-z0-9_\-]{16,32}")
+
+
+@bp.after_request
+def _no_store(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.context_processor
+def _labels() -> dict[str, Any]:
+    return {"labels": labels, "display_phone": display_phone, "native_names": NATIVE_NAMES}
+
+
+#: Forms that come back filled in, with a note, when their CSRF token has expired.
+_REFILLED_FORMS = frozenset(
+    {"staff.login", "staff.set_password", "staff.invite", "staff.user_new", "staff.user_edit"}
+)
+
+
+def _csrf_message() -> str:
+    return _("The page had been open for a long time. Check the form and send it again.")
+
+
+@bp.errorhandler(CSRFError)
+def _csrf_failed(error: CSRFError) -> Any:
+    # CSRFProtect runs before the blueprint's login check, so that check is repeated here.
+    if request.endpoint not in PUBLIC_ENDPOINTS and not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if request.endpoint in _REFILLED_FORMS:
+        g.csrf_failed = True
+        return current_app.view_functions[request.endpoint](**(request.view_args or {}))
+    flash(_csrf_message())
+    return redirect(url_for(".home"), 303)
+
+
+def _csrf_failed_here() -> bool:
+    return bool(g.get("csrf_failed"))
+
+
+# --- login, logout, passwords -----------------------------------------------------------------
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    if current_user.is_authenticated:
+        return redirect(url_for(".home"))
+    form = LoginForm()
+    error, status = None, 200
+    if _csrf_failed_here():
+        error, status = _csrf_message(), 400
+    elif form.validate_on_submit():
+        outcome, user = auth.authenticate(
+            form.email.data, form.password.data, request.remote_addr or "unknown"
+        )
+        if outcome == "ok" and user is not None:
+            auth.start_session(user)
+            return redirect(auth.safe_next(request.args.get("next")) or url_for(".home"), 303)
+        if outcome == "throttled":
+            error, status = _("Too many failed attempts. Wait 15 minutes and try again."), 429
+        else:
+            error = _("The e-mail address or the password is wrong.")
+    elif request.method == "POST":
+        status = 400
+    return render_template("staff/login.html", form=form, error=error), status
+
+
+@bp.post("/logout")
+@roles_required(*EVERYONE)
+def logout() -> Any:
+    user: StaffUser = current_user._get_current_object()
+    auth.end_all_sessions(user)
+    audit.record(audit.staff_actor(user.id), "logout", f"staff:{user.id}")
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("You are logged out."))
+    return redirect(url_for(".login"), 303)
+
+
+@bp.route("/set-password/<token>", methods=["GET", "POST"])
+def set_password(token: str) -> Any:
+    user = auth.user_for_password_token(token) if len(token) < 400 else None
+    if user is None:
+        return render_template("staff/password_link_invalid.html"), 410
+    form = SetPasswordForm()
+    error = _csrf_message() if _csrf_failed_here() else None
+    if not error and form.validate_on_submit():
+        minimum = int(current_app.config["PASSWORD_MIN_LENGTH"])
+        problem = accounts.password_problem(form.password.data, minimum)
+        if problem:
+            error = str(labels.ERROR[problem]) % {"n": minimum}
+        else:
+            db.session.commit()  # hash outside the transaction (see auth.authenticate)
+            accounts.set_password(user, form.password.data, f"staff:{user.id}")
+            auth.start_session(user)
+            flash(_("Your password is set."))
+            return redirect(url_for(".home"), 303)
+    status = 400 if request.method == "POST" else 200
+    return render_template("staff/set_password.html", form=form, error=error, user=user), status
+
+
+@bp.get("/")
+@roles_required(*EVERYONE)
+def home() -> Any:
+    if current_user.role == Role.EVALUATOR:
+        if "evaluation.index" in current_app.view_functions:
+            return redirect(url_for("evaluation.index"))
+        return render_template("staff/evaluator_home.html")
+    return redirect(url_for(".invitation_list"))
+
+
+# --- inviting ---------------------------------------------------------------------------------
+
+
+def _fill_invite_choices(form: InviteForm) -> None:
+    registry = current_app.extensions["questionnaires"]
+    keys: list[str] = registry.keys()
+    form.questionnaire.choices = [(key, labels.questionnaire(key)) for key in keys]
+    form.language.choices = [(code, NATIVE_NAMES[code]) for code in languages()]
+    form.channel.choices = [(c, labels.CHANNEL[c]) for c in available_channels()]
+
+
+def _check_invite(form: InviteForm) -> str | None:
+    """Validate the choices and the contact detail; returns the parsed contact."""
+    keys = current_app.extensions["questionnaires"].keys()
+    if form.questionnaire.data and form.questionnaire.data not in keys:
+        form.questionnaire.errors = [_("Choose one of the questionnaires in the list.")]
+    if form.language.data and form.language.data not in languages():
+        form.language.errors = [_("Choose one of the languages in the list.")]
+    channel = form.channel.data
+    if channel and channel not in available_channels():
+        form.channel.errors = [_("Choose one of the ways in the list.")]
+    contact = None
+    try:
+        if channel == "sms":
+            contact = parse_phone(form.phone.data, current_app.config["PHONE_REGION"])
+        elif channel == "email":
+            contact = parse_email(form.email.data)
+    except ContactError as error:
+        field = form.phone if channel == "sms" else form.email
+        field.errors = [str(labels.ERROR[error.code])]
+    return contact
+
+
+def _without_errors(form: InviteForm) -> InviteForm:
+    for field in form:
+        field.errors = []
+    return form
+
+
+def _has_errors(form: InviteForm) -> bool:
+    return any(field.errors for field in form)
+
+
+@bp.route("/invite", methods=["GET", "POST"])
+@roles_required(*INVITERS)
+def invite() -> Any:
+    form = InviteForm()
+    _fill_invite_choices(form)
+    if request.method == "GET":
+        # After a visit the next family is often invited the same way: start from the last
+        # choices (never the last contact detail).
+        last = session.get("last_invite") or {}
+        form.questionnaire.data = last.get("questionnaire")
+        form.language.data = last.get("language") or languages()[0]
+        channels = [value for value, _label in form.channel.choices]
+        form.channel.data = last.get("channel") if last.get("channel") in channels else channels[0]
+        form.nonce.data = secrets.token_urlsafe(16)
+        return render_template("staff/invite.html", form=form)
+    if _csrf_failed_here():
+        return render_template("staff/invite.html", form=form, message=_csrf_message()), 400
+    if request.form.get("action") == "edit":
+        form.validate_on_submit()  # fills the CSRF check; the form comes back as it was
+        return render_template("staff/invite.html", form=_without_errors(form))
+    form.validate_on_submit()
+    contact = _check_invite(form)
+    if _has_errors(form):
+        return render_template("staff/invite.html", form=form), 400
+    user: StaffUser = current_user._get_current_object()
+    channel = form.channel.data
+    if channel != "qr" and request.form.get("action") != "send":
+        text = invitations.preview(user, form.language.data)
+        shown = display_phone(contact) if channel == "sms" else contact
+        return render_template("staff/invite_preview.html", form=form, text=text, shown=shown)
+    nonce = form.nonce.data if _NONCE.fullmatch(form.nonce.data or "") else None
+    try:
+        outcome = invitations.create(
+            user, form.questionnaire.data, form.language.data, channel, contact, nonce
+        )
+    except invitations.AlreadyCreated as done:
+        flash(_("This invitation was already made; it is not sent twice."))
+        return redirect(url_for(".invitation_detail", invitation_id=done.invitation_id), 303)
+    session["last_invite"] = {
+        "questionnaire": form.questionnaire.data, "language": form.language.data,
+        "channel": channel,
+    }
+    return _after_delivery(outcome)
+
+
+def _after_delivery(outcome: invitations.Outcome) -> Any:
+    invitation = outcome.invitation
+    if outcome.url is not None:
+        session["qr"] = {"id": invitation.id, "url": outcome.url}
+        return redirect(url_for(".invitation_qr", invitation_id=invitation.id), 303)
+    if outcome.delivered:
+        flash(_("The invitation is sent."))
+    else:
+        flash(
+            _(
+                "The message could not be sent. The invitation is kept with the status "
+                "'Delivery failed': check the contact details and try again."
+            )
+        )
+    return redirect(url_for(".invitation_detail", invitation_id=invitation.id), 303)
+
+
+def _visible_or_404(invitation_id: int) -> Invitation:
+    invitation = invitations.find_visible(current_user, invitation_id)
+    if invitation is None:
+        abort(404)
+    return invitation
+
+
+@bp.get(f"/invitations/<int(max={MAX_ID}):invitation_id>/qr")
+@roles_required(*INVITERS)
+def invitation_qr(invitation_id: int) -> Any:
+    invitation = _visible_or_404(invitation_id)
+    shown = session.get("qr") or {}
+    if shown.get("id") != invitation.id:
+        flash(_("The QR code is only shown right after it is made. Make a new one."))
+        return redirect(url_for(".invitation_detail", invitation_id=invitation.id))
+    return render_template("staff/qr.html", invitation=invitation, url=shown["url"])
+
+
+@bp.get(f"/invitations/<int(max={MAX_ID}):invitation_id>/qr.svg")
+@roles_required(*INVITERS)
+def invitation_qr_svg(invitation_id: int) -> Any:
+    invitation = _visible_or_404(invitation_id)
+    shown = session.get("qr") or {}
+    if shown.get("id") != invitation.id:
+        abort(404)
+    return Response(qr.svg(shown["url"]), mimetype="image/svg+xml")
+
+
+# --- following up -----------------------------------------------------------------------------
+
+
+def _filtered(query: Any, status: str, questionnaire: str, channel: str) -> Any:
+    now = utcnow()
+    closed = [InvitationStatus.COMPLETED, InvitationStatus.DECLINED, InvitationStatus.REVOKED]
+    if status == InvitationStatus.EXPIRED:
+        query = query.where(Invitation.expires_at <= now, Invitation.status.not_in(closed))
+    elif status in labels.STATUS:
+        query = query.filter_by(status=status)
+        if status not in closed:
+            query = query.where(Invitation.expires_at > now)
+    if questionnaire in labels.QUESTIONNAIRE:
+        query = query.filter_by(questionnaire_key=questionnaire)
+    if channel in ("sms", "email", "qr"):
+        query = query.filter_by(channel=channel)
+    return query
+
+
+@bp.get("/invitations")
+@roles_required(*INVITERS)
+def invitation_list() -> Any:
+    filters = {
+        name: request.args.get(name, "")[:32] for name in ("status", "questionnaire", "channel")
+    }
+    query = _filtered(invitations.visible_to(current_user), **filters)
+    rows = list(
+        db.session.execute(
+            query.order_by(Invitation.created_at.desc(), Invitation.id.desc()).limit(_MAX_LISTED)
+        ).scalars()
+    )
+    counts = invitations.status_counts(current_user)
+    return render_template(
+        "staff/invitations.html", invitations=rows, filters=filters,
+        can_resend=invitations.can_resend, limit=_MAX_LISTED, counts=counts,
+        rate=invitations.response_rate(counts),
+    )
+
+
+@bp.get(f"/invitations/<int(max={MAX_ID}):invitation_id>")
+@roles_required(*INVITERS)
+def invitation_detail(invitation_id: int) -> Any:
+    invitation = _visible_or_404(invitation_id)
+    return render_template(
+        "staff/invitation.html", invitation=invitation, can_resend=invitations.can_resend
+    )
+
+
+@bp.post(f"/invitations/<int(max={MAX_ID}):invitation_id>/resend")
+@roles_required(*INVITERS)
+def invitation_resend(invitation_id: int) -> Any:
+    invitation = _visible_or_404(invitation_id)
+    if not invitations.can_resend(invitation):
+        flash(_("This invitation cannot be sent again. Make a new one if the family needs it."))
+        return redirect(url_for(".invitation_detail", invitation_id=invitation.id), 303)
+    return _after_delivery(invitations.resend(current_user, invitation))
+
+
+@bp.post(f"/invitations/<int(max={MAX_ID}):invitation_id>/revoke")
+@roles_required(*INVITERS)
+def invitation_revoke(invitation_id: int) -> Any:
+    invitation = _visible_or_404(invitation_id)
+    if invitations.revoke(current_user, invitation):
+        flash(_("The invitation is revoked. Its link no longer works."))
+    else:
+        flash(_("This invitation was already answered or revoked."))
+    return redirect(url_for(".invitation_detail", invitation_id=invitation.id), 303)
+
+
+# --- users ------------------------------------------------------------------------------------
+
+
+def _user_choices(form: UserEditForm, actor: StaffUser) -> None:
+    form.role.choices = [(r, labels.ROLE[r]) for r in accounts.assignable_roles(actor)]
+    if actor.role == Role.ADMIN:
+        municipalities = list(
+            db.session.execute(db.select(Municipality).order_by(Municipality.name)).scalars()
+        )
+    else:
+        municipalities = [actor.municipality]
+    form.municipality.choices = [(str(m.id), m.name) for m in municipalities]
+    form.team.choices = [("", _("No team"))] + [
+        (str(t.id), f"{m.name}: {t.name}") for m in municipalities for t in m.teams
+    ]
+
+
+def _chosen_team(form: UserEditForm) -> tuple[Team | None, bool]:
+    if not form.team.data:
+        return None, True
+    team = db.session.get(Team, int(form.team.data)) if form.team.data.isdigit() else None
+    if team is None or form.team.data not in dict(form.team.choices):
+        form.team.errors = [_("Choose one of the teams in the list.")]
+        return None, False
+    return team, True
+
+
+@bp.get("/users")
+@roles_required(*MANAGERS)
+def user_list() -> Any:
+    users = list(db.session.execute(accounts.manageable_users(current_user)).scalars())
+    return render_template("staff/users.html", users=users)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def user_new() -> Any:
+    actor: StaffUser = current_user._get_current_object()
+    form = UserForm()
+    _user_choices(form, actor)
+    if request.method == "GET":
+        form.municipality.data = str(actor.municipality_id)
+        form.role.data = Role.HEALTH_VISITOR.value
+        return render_template("staff/user_form.html", form=form, user=None)
+    if _csrf_failed_here():
+        return render_template(
+            "staff/user_form.html", form=form, user=None, message=_csrf_message()
+        ), 400
+    form.validate_on_submit()
+    if form.email.data and not form.email.errors:
+        try:
+            accounts.normalise_email(form.email.data)
+        except accounts.AccountError as error:
+            form.email.errors = [str(labels.ERROR[error.code])]
+    team, team_ok = _chosen_team(form)
+    municipality = None
+    if form.municipality.data in dict(form.municipality.choices):
+        municipality = db.session.get(Municipality, int(form.municipality.data))
+    else:
+        form.municipality.errors = [_("Choose one of the municipalities in the list.")]
+    if form.role.data not in dict(form.role.choices):
+        form.role.errors = [str(labels.ERROR["role_invalid"])]
+    if not any(field.errors for field in form) and municipality is not None and team_ok:
+        try:
+            user = accounts.create_user(
+                audit.staff_actor(actor.id), form.email.data, form.role.data, municipality,
+                team, form.name.data,
+            )
+        except accounts.AccountError as error:
+            field = form.team if error.code == "team_mismatch" else form.email
+            field.errors = [str(labels.ERROR.get(error.code, labels.ERROR["not_allowed"]))]
+        else:
+            return render_template(
+                "staff/password_link.html", user=user, link=auth.password_link(user), new=True
+            )
+    return render_template("staff/user_form.html", form=form, user=None), 400
+
+
+@bp.route(f"/users/<int(max={MAX_ID}):user_id>", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def user_edit(user_id: int) -> Any:
+    actor: StaffUser = current_user._get_current_object()
+    user = db.session.get(StaffUser, user_id)
+    if user is None or not accounts.can_manage(actor, user):
+        abort(404)
+    form = UserEditForm(obj=None if request.method == "POST" else user)
+    _user_choices(form, actor)
+    if request.method == "GET":
+        form.role.data = user.role
+        form.team.data = str(user.team_id or "")
+        form.municipality.data = str(user.municipality_id)
+        return render_template("staff/user_form.html", form=form, user=user)
+    if _csrf_failed_here():
+        return render_template(
+            "staff/user_form.html", form=form, user=user, message=_csrf_message()
+        ), 400
+    form.validate_on_submit()
+    team, team_ok = _chosen_team(form)
+    if form.role.data not in dict(form.role.choices):
+        form.role.errors = [str(labels.ERROR["role_invalid"])]
+    if not any(field.errors for field in form) and team_ok:
+        try:
+            accounts.update_user(actor, user, form.role.data, team, form.active.data,
+                                 form.name.data or "")
+        except accounts.AccountError as error:
+            field = form.team if error.code == "team_mismatch" else form.role
+            field.errors = [str(labels.ERROR.get(error.code, labels.ERROR["not_allowed"]))]
+        else:
+            flash(_("The user is saved."))
+            return redirect(url_for(".user_list"), 303)
+    return render_template("staff/user_form.html", form=form, user=user), 400
+
+
+@bp.post(f"/users/<int(max={MAX_ID}):user_id>/password-link")
+@roles_required(*MANAGERS)
+def user_password_link(user_id: int) -> Any:
+    actor: StaffUser = current_user._get_current_object()
+    user = db.session.get(StaffUser, user_id)
+    if user is None or not accounts.can_manage(actor, user):
+        abort(404)
+    audit.record(audit.staff_actor(actor.id), "user.password_link", f"staff:{user.id}")
+    db.session.commit()
+    return render_template(
+        "staff/password_link.html", user=user, link=auth.password_link(user), new=False
+    )
