@@ -40,6 +40,10 @@ translations: $(VENV)/.installed
 	$(BIN)/pybabel update -q -i translations/messages.pot -d translations --no-fuzzy-matching
 	$(BIN)/pybabel compile -d translations
 
+# Loopback only, a few minutes; see bench/README.md. PORTAL_BENCH_POSTGRES_URL adds PostgreSQL.
+bench: compile-translations
+	$(BIN)/python -m bench
+
 migration: $(VENV)/.installed
 	$(DEV) $(FLASK) db migrate -m "$(m)"
 
