@@ -2,7 +2,8 @@
 when ``PORTAL_BENCH_POSTGRES_URL`` is set, PostgreSQL. Prints a table, writes results.json.
 
 Knobs (environment): BENCH_DURATION seconds per load run (10), BENCH_PARENTS (200),
-BENCH_EXPORT_ROWS (1000000), BENCH_ONLY comma list of parts (speed,submit,export,weight).
+BENCH_EXPORT_ROWS (1000000), BENCH_BACKLOG invitations already stored (50000),
+BENCH_ONLY comma list of parts (speed,submit,export,weight).
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from .server import HOST, ROOT, Gunicorn, Portal, postgres_stores, sqlite_stores
 DURATION = float(os.environ.get("BENCH_DURATION", "10"))
 PARENTS = int(os.environ.get("BENCH_PARENTS", "200"))
 EXPORT_ROWS = int(os.environ.get("BENCH_EXPORT_ROWS", "1000000"))
+#: Invitations (each with a consent) already in the personal store before the load starts.
+BACKLOG = int(os.environ.get("BENCH_BACKLOG", "50000"))
 ONLY = {p for p in os.environ.get("BENCH_ONLY", "").split(",") if p}
 WARM_UP_S = 2
 
@@ -90,6 +93,7 @@ def main() -> int:
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                     "platform": platform.platform()},
         "settings": {"duration_s": DURATION, "parents": PARENTS, "export_rows": EXPORT_ROWS,
+                     "backlog_invitations": BACKLOG,
                      "connections": load.CONNECTIONS},
     }
     with tempfile.TemporaryDirectory(prefix="portal-bench-") as tmp:
@@ -97,7 +101,7 @@ def main() -> int:
         print(f"bench: working in {folder}; gunicorn logs there", file=sys.stderr)
         sqlite_folder = folder / "sqlite"
         sqlite_folder.mkdir()
-        portal = Portal.prepare(sqlite_stores(sqlite_folder), sqlite_folder)
+        portal = Portal.prepare(sqlite_stores(sqlite_folder), sqlite_folder, BACKLOG)
         if wanted("speed"):
             guarded("hello", results, bench_hello, portal.env, folder)
         guarded("sqlite", results, bench_portal, "sqlite", portal, sqlite_folder)
@@ -110,7 +114,9 @@ def main() -> int:
                 pg_folder = folder / "postgresql"
                 pg_folder.mkdir()
                 with postgres_stores(postgres_url, f"bench{uuid.uuid4().hex[:8]}") as stores:
-                    return bench_portal("postgresql", Portal.prepare(stores, pg_folder), pg_folder)
+                    return bench_portal(
+                        "postgresql", Portal.prepare(stores, pg_folder, BACKLOG), pg_folder
+                    )
 
             guarded("postgresql", results, on_postgres)
 

@@ -57,7 +57,7 @@ class Portal:
     env: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def prepare(cls, stores: Stores, folder: Path) -> Portal:
+    def prepare(cls, stores: Stores, folder: Path, backlog: int = 0) -> Portal:
         env = {
             **os.environ,
             "PORTAL_ENV": "production",
@@ -74,6 +74,7 @@ class Portal:
         portal = cls(stores, folder, env)
         portal.flask("db", "upgrade")
         portal.flask("demo")
+        portal.seed_backlog(backlog)
         return portal
 
     def flask(self, *args: str) -> str:
@@ -91,30 +92,64 @@ class Portal:
         url = out.strip().splitlines()[-1]
         return url[url.index("/s/"):]
 
-    def links(self, count: int) -> list[str]:
-        """Many links at once, in-process (the CLI costs a second of start-up per link)."""
+    def in_app(self, body: str, timeout: float = 300) -> str:
+        """Run ``body`` in a child process inside the portal's app context; its stdout."""
         script = (
-            "import os, sys\n"
-            "from portal import create_app, links\n"
+            "from portal import create_app\n"
             "from portal.extensions import db\n"
-            "from portal.models.personal import Municipality\n"
             "app = create_app()\n"
             "with app.app_context():\n"
-            "    key = '18-months'\n"
-            "    version = app.extensions['questionnaires'].current(key).version\n"
-            "    town = db.session.execute(db.select(Municipality)).scalars().first()\n"
-            "    issued = [links.issue_link(key, version, 'da', town, channel='cli')\n"
-            f"              for _ in range({int(count)})]\n"
-            "    db.session.commit()\n"
-            "    print('\\n'.join('/s/' + i.token for i in issued))\n"
+            + "".join(f"    {line}\n" for line in body.strip().splitlines())
         )
         done = subprocess.run(
             [sys.executable, "-c", script], cwd=ROOT, env=self.env, capture_output=True,
-            text=True, timeout=300,
+            text=True, timeout=timeout,
         )
         if done.returncode != 0:
-            raise RuntimeError(f"creating links failed:\n{done.stderr[-2000:]}")
-        return [line for line in done.stdout.splitlines() if line.startswith("/s/")]
+            raise RuntimeError(f"in-app script failed:\n{done.stderr[-2000:]}")
+        return done.stdout
+
+    def links(self, count: int) -> list[str]:
+        """Many links at once, in-process (the CLI costs a second of start-up per link)."""
+        out = self.in_app(f"""
+from portal import links
+from portal.models.personal import Municipality
+key = '18-months'
+version = app.extensions['questionnaires'].current(key).version
+town = db.session.execute(db.select(Municipality)).scalars().first()
+issued = [links.issue_link(key, version, 'da', town, channel='cli') for _ in range({int(count)})]
+db.session.commit()
+print('\\n'.join('/s/' + i.token for i in issued))
+""")
+        return [line for line in out.splitlines() if line.startswith("/s/")]
+
+    def seed_backlog(self, count: int) -> None:
+        """A store as after a national roll-out: ``count`` invitations, each with a consent.
+
+        Queries that scan instead of using an index only show once the tables are this big.
+        """
+        if count <= 0:
+            return
+        self.in_app(f"""
+import secrets
+from datetime import timedelta
+from sqlalchemy import insert, select
+from portal.models.personal import ConsentRecord, Invitation, Municipality
+from portal.timeutil import utcnow
+town = db.session.execute(db.select(Municipality)).scalars().first()
+now = utcnow()
+first = (db.session.execute(select(db.func.max(Invitation.id))).scalar() or 0) + 1
+db.session.execute(insert(Invitation), [dict(
+    secret_hash=secrets.token_hex(32), questionnaire_key='18-months', questionnaire_version=1,
+    language='da', municipality_id=town.id, channel='bench', status='consented',
+    created_at=now, expires_at=now + timedelta(days=30), status_changed_on=now.date(),
+) for _ in range({int(count)})])
+ids = db.session.execute(select(Invitation.id).where(Invitation.id >= first)).scalars().all()
+db.session.execute(insert(ConsentRecord), [dict(
+    invitation_id=i, decision=True, text_version='bench', text_hash='0' * 64, language='da',
+    recorded_at=now) for i in ids])
+db.session.commit()
+""")
 
 
 class Gunicorn:
