@@ -48,8 +48,8 @@ def _ms(text: str) -> float:
 def _wrk(
     wrk: str, port: int, path: str, cookie: str | None, duration: float, connections: int
 ) -> dict[str, Any]:
-    command = [wrk, "-t2", f"-c{connections}", f"-d{int(duration)}s", "--timeout", "10s",
-               "--latency"]
+    command = [wrk, f"-t{min(2, connections)}", f"-c{connections}", f"-d{int(duration)}s",
+               "--timeout", "10s", "--latency"]
     if cookie:
         command += ["-H", f"Cookie: {cookie}"]
     command.append(f"http://127.0.0.1:{port}{path}")
