@@ -1,14 +1,13 @@
 """Part 4: one million synthetic responses, the sqlite3 tool's CSV dump, the portal's CSV export.
 
-``bench_export()`` is the whole part. The portal's export is found through ``find_export()``
-(the HOOK below) and run in a child process by ``bench/export_child.py``, so its peak memory is
-that child's alone (``os.wait4`` returns the child's ``ru_maxrss``, the figure
-``getrusage(RUSAGE_CHILDREN)`` would show, without earlier children mixed in).
+``bench_export()`` is the whole part. The portal's export is named by ``EXPORT_HOOK`` below
+and run in a child process by ``bench/export_child.py``, so its peak memory is that child's
+alone: ``os.wait4`` returns the child's own ``ru_maxrss`` (the figure
+``getrusage(RUSAGE_CHILDREN)`` gives, without earlier children mixed in).
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import random
@@ -35,18 +34,11 @@ QUESTIONS = ["visit_useful", "listened", "respected", "adv_sleep", "adv_food", "
 # HOOK for the lead: the portal's streaming CSV export, as built on the evaluation branch
 # (``plan_export(ExportFilters(...))`` then ``stream_export(plan, "csv")``; disclosure control
 # and formula neutralisation are part of that path and cannot be switched off). Called by
-# bench/export_child.py; when the module is missing, part 4 records "skipped".
+# bench/export_child.py, which reports "skipped" when the module is missing.
 EXPORT_HOOK = "portal.evaluation.export:stream_export"
-
-
-def find_export() -> tuple[str, str] | None:
-    """(module, function) of the portal's streaming CSV export, or None while it is missing."""
-    module_name, name = EXPORT_HOOK.split(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError:
-        return None
-    return (module_name, name) if callable(getattr(module, name, None)) else None
+#: Another checkout's root to import the portal from in the export child (e.g. a branch not
+#: merged yet); the stores are still created by this checkout's migrations.
+EXPORT_PYTHONPATH = os.environ.get("BENCH_EXPORT_PYTHONPATH")
 
 
 def _answer_pool(rng: random.Random, size: int = 4000) -> list[str]:
@@ -148,20 +140,22 @@ def bench_export(folder: Path, rows: int = 1_000_000) -> dict[str, Any]:
         result["sqlite3"] = raw
         result["sqlite3_one_column_per_question"] = wide
 
-    found = find_export()
-    if found is None:
-        result["portal"] = "skipped: export module not present"
-        return result
     out_path = folder / "portal-export.json"
     child = _timed_child(
-        [sys.executable, str(ROOT / "bench" / "export_child.py"), found[0], found[1]],
-        env={**portal.env, "PYTHONPATH": str(ROOT)}, stdout_path=str(out_path),
+        [sys.executable, str(ROOT / "bench" / "export_child.py"), *EXPORT_HOOK.split(":")],
+        env={**portal.env, "PYTHONPATH": EXPORT_PYTHONPATH or str(ROOT)},
+        stdout_path=str(out_path),
     )
     if child["exit"] != 0:
-        result["portal"] = {"error": child.get("stderr", "")[-800:], "function": ".".join(found)}
+        result["portal"] = {"error": child.get("stderr", "")[-800:], "function": EXPORT_HOOK}
         return result
     report = json.loads(out_path.read_text() or "{}")
-    portal_result = {**child, **report, "function": ".".join(found)}
+    if "skipped" in report:
+        result["portal"] = f"skipped: {report['skipped']}"
+        return result
+    portal_result = {**child, **report, "function": EXPORT_HOOK}
+    if EXPORT_PYTHONPATH:
+        portal_result["imported_from"] = EXPORT_PYTHONPATH
     portal_result.pop("stderr", None)
     seconds = report.get("export_seconds") or child["seconds"]
     portal_result["rows_per_s"] = round(report.get("rows", 0) / seconds)

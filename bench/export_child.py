@@ -44,5 +44,17 @@ def call_export(module_name: str, function: str) -> dict:
         }
 
 
+def main() -> None:
+    module_name, function = sys.argv[1], sys.argv[2]
+    try:
+        found = callable(getattr(importlib.import_module(module_name), function, None))
+    except ImportError:
+        found = False
+    if not found:
+        print(json.dumps({"skipped": "export module not present"}))
+        return
+    print(json.dumps(call_export(module_name, function)))
+
+
 if __name__ == "__main__":
-    print(json.dumps(call_export(sys.argv[1], sys.argv[2])))
+    main()
