@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import http.client
 import re
+import threading
 import time
 import urllib.parse
 from dataclasses import dataclass, field
@@ -31,6 +32,18 @@ EIGHTEEN_MONTHS: list[dict[str, str | list[str]]] = [
     {"interp_needed": "1", "interp_avail": "2"},
     {"changes": ["1", "3"], "visit_again": "1", "comments": "Tak for besøget"},
 ]
+
+
+class InFlight:
+    """How many tracked requests are sent and not yet answered, across threads."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._lock = threading.Lock()
+
+    def change(self, delta: int) -> None:
+        with self._lock:
+            self.count += delta
 
 
 class UnexpectedResponse(RuntimeError):
@@ -68,6 +81,8 @@ class Parent:
     retries: int = 0
     cut_off_paths: list[str] = field(default_factory=list)
     statuses: list[int] = field(default_factory=list)
+    #: Told when a request has been sent and when its answer (or its failure) is in.
+    tracker: InFlight | None = None
 
     def request(
         self, method: str, path: str, form: dict | None = None, retry_until: float = 0.0
@@ -105,8 +120,12 @@ class Parent:
 
     def _send(self, method: str, path: str, body: bytes | None, headers: dict) -> Reply:
         conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+        tracker, sent = self.tracker, False
         try:
             conn.request(method, path, body=body, headers=headers)
+            if tracker:
+                tracker.change(+1)
+                sent = True
             response = conn.getresponse()
             data = response.read()
             header_map = {}
@@ -117,6 +136,8 @@ class Parent:
                 )
             return Reply(response.status, header_map, data)
         finally:
+            if sent:
+                tracker.change(-1)
             conn.close()
 
     def get(self, path: str, expect: tuple[int, ...] = (200,), retry_until: float = 0.0) -> Reply:

@@ -16,7 +16,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from .client import EIGHTEEN_MONTHS, Parent, UnexpectedResponse
+from .client import EIGHTEEN_MONTHS, InFlight, Parent, UnexpectedResponse
 from .server import HOST, Gunicorn, Portal
 
 #: Any one parent gives up after this long, so a stuck server cannot hang the bench.
@@ -33,6 +33,7 @@ def run(
     # worker is killed just after they press it: then the killed worker certainly had a
     # submit in flight, rather than by luck.
     ready = Gate(parents) if kill_worker else None
+    in_flight = InFlight()
     killed: dict[str, Any] = {}
 
     def one(index: int) -> None:
@@ -51,6 +52,7 @@ def run(
                     if ready is not None:
                         ready.arrive(index, timeout=PARENT_DEADLINE_S)
                     before = len(parent.cut_off_paths)
+                    parent.tracker = in_flight
                     reply = parent.post(
                         f"/s/page/{number}", {**answers, "action": "submit"},
                         retry_until=retry_until,
@@ -78,11 +80,17 @@ def run(
         futures = [pool.submit(one, i) for i in range(parents)]
         if ready is not None:
             ready.settled.wait(timeout=PARENT_DEADLINE_S)
-            time.sleep(0.02)  # the submits are now in the workers' hands
-            victim = server.workers()[0]
+            # Kill once more submits are on their way than there are workers: then every
+            # worker is busy with one, and the victim's is cut off mid-request.
+            workers = server.workers()
+            waited_until = time.monotonic() + 10
+            while in_flight.count < 2 * len(workers) and time.monotonic() < waited_until:
+                time.sleep(0.002)
+            victim = workers[0]
             os.kill(victim, signal.SIGKILL)
             killed = {"pid": victim, "at_s": round(time.monotonic() - began, 2),
-                      "parents_at_submit": ready.arrived}
+                      "parents_at_submit": ready.arrived,
+                      "submits_in_flight": in_flight.count}
         for future in futures:
             future.result(timeout=PARENT_DEADLINE_S + 30)
     elapsed = time.monotonic() - began
