@@ -83,7 +83,18 @@ def compare_with_hello(
         top["one_connection_p50_ms"] = alone.get("p50_ms")
         return top
 
-    return (best(pages, server.port, "/s/page/1", cookie), best(hellos, hello.port, "/", None))
+    page = best(pages, server.port, "/s/page/1", cookie)
+    # wrk counts redirects as success: a lost session would be measured as fast 302s. The page
+    # must still answer 200 with this cookie, and the bytes per response must be a whole page.
+    check = Parent(HOST, server.port)
+    check.cookie = cookie.split("=", 1)[1]
+    reply = check.request("GET", "/s/page/1")
+    status, body = reply.status, len(reply.body)
+    page["still_200_after_load"] = status == 200
+    if status != 200 or page.get("bytes_per_request", body) < body:
+        raise RuntimeError(f"the page was not served as a page under load (status {status}, "
+                           f"{page.get('bytes_per_request')} bytes per response)")
+    return page, best(hellos, hello.port, "/", None)
 
 
 def bench_portal(

@@ -63,6 +63,10 @@ def _wrk(
         found = re.search(rf"^\s+{pct}(?:\.000)?%\s+(\S+)", out, re.M)
         if found:
             result[f"p{pct}_ms"] = round(_ms(found.group(1)), 2)
+    read = re.search(r"requests in [\d.]+\w+, ([\d.]+)([KMG]?B) read", out)
+    if read and result["requests"]:
+        scale = {"B": 1, "KB": 2**10, "MB": 2**20, "GB": 2**30}[read.group(2)]
+        result["bytes_per_request"] = round(float(read.group(1)) * scale / result["requests"])
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     result["non_2xx_3xx"] = int(non2xx.group(1)) if non2xx else 0
     errors = re.search(r"Socket errors: (.*)", out)
