@@ -41,6 +41,10 @@ translations: $(VENV)/.installed
 		--ignore-pot-creation-date
 	$(BIN)/pybabel compile -d translations
 
+# Loopback only, a few minutes; see bench/README.md. PORTAL_BENCH_POSTGRES_URL adds PostgreSQL.
+bench: compile-translations
+	$(BIN)/python -m bench
+
 migration: $(VENV)/.installed
 	$(DEV) $(FLASK) db migrate -m "$(m)"
 

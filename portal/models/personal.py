@@ -134,7 +134,10 @@ class ConsentRecord(db.Model):
     __tablename__ = "consent_record"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    invitation_id: Mapped[int] = mapped_column(ForeignKey("invitation.id", ondelete="CASCADE"))
+    # Indexed: every parent page looks up its invitation's consents (migration 0003).
+    invitation_id: Mapped[int] = mapped_column(
+        ForeignKey("invitation.id", ondelete="CASCADE"), index=True
+    )
     decision: Mapped[bool] = mapped_column()
     text_version: Mapped[str] = mapped_column(String(32))
     #: SHA-256 of the exact text the parent saw, in the language they saw it in.

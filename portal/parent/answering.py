@@ -67,6 +67,10 @@ def submit(
     the draft's "submitted" marker still answers every retry, and the next call repairs the
     invitation's status.
     """
+    # Lock order: the personal store first, then the response store. Each SQLite store has its
+    # own write lock; a request holding the response store's while waiting for the personal
+    # one deadlocks against a request doing the opposite, until the busy timeout (bench/).
+    municipality_code = invitation.municipality.code
     # FOR UPDATE makes a concurrent submit on PostgreSQL wait for this one; on SQLite the
     # transaction already holds the write lock (BEGIN IMMEDIATE).
     draft = db.session.execute(
@@ -89,7 +93,7 @@ def submit(
             questionnaire_key=definition.key,
             questionnaire_version=definition.version,
             language=draft.language,
-            municipality_code=invitation.municipality.code,
+            municipality_code=municipality_code,
             period=month_of(utcnow()),
             answers=answers,
         )

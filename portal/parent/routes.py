@@ -109,15 +109,20 @@ def open_link(token: str) -> Any:
     ):
         invitation.set_status(InvitationStatus.OPENED)
     invitation.opened_at = invitation.opened_at or utcnow()
-    db.session.commit()
-
+    # Everything from the personal store is read before the response store is touched, and
+    # nothing after the commit: SQLite write locks are taken personal first, then responses, in
+    # every request, or two workers can each hold one and wait for the other (bench/README.md).
+    invitation_id, invitation_language = invitation.id, invitation.language
     candidates = links.draft_ids(secret)
     existing = answering.find_draft(candidates)
-    chosen = session.get("lang") if session.get("inv") == invitation.id else None
+    draft_id = existing.id if existing else candidates[0]
+    db.session.commit()
+
+    chosen = session.get("lang") if session.get("inv") == invitation_id else None
     session.clear()
-    session["inv"] = invitation.id
-    session["draft"] = existing.id if existing else candidates[0]
-    session["invitation_lang"] = invitation.language
+    session["inv"] = invitation_id
+    session["draft"] = draft_id
+    session["invitation_lang"] = invitation_language
     if chosen:
         session["lang"] = chosen
     return redirect(url_for(".start"), code=303)
@@ -249,6 +254,9 @@ def _after_save(
 ) -> Any:
     answers = merge(draft.answers or {}, values)
     visible = definition.visible_pages(answers)
+    # Read before save_page commits: reading it afterwards would lock the response store
+    # before submit() reaches the personal one (lock order, see answering.submit).
+    draft_id = draft.id
     if action == "language":
         answering.save_page(draft, values, index, _current_language())
         here = url_for(".page", number=index + 1)
@@ -263,7 +271,7 @@ def _after_save(
         answering.save_page(draft, values, later[0], _current_language())
         return redirect(url_for(".page", number=later[0] + 1), code=303)
     answering.save_page(draft, values, index, _current_language())
-    outcome, missing = answering.submit(draft.id, g.invitation, definition)
+    outcome, missing = answering.submit(draft_id, g.invitation, definition)
     if outcome is answering.SubmitOutcome.INCOMPLETE:
         flash(_("Some questions still need an answer."))
         return redirect(url_for(".page", number=(missing or 0) + 1), code=303)

@@ -1,0 +1,1 @@
+"""Benchmarks for ``make bench``: loopback only, bounded in time, never collected by pytest."""

@@ -1,0 +1,186 @@
+"""Parts 2 and 3: many parents submit at once; optionally one worker is SIGKILLed mid-submit.
+
+Each parent writes a marker of its own into the free-text answer, so reading the response store
+back shows, parent by parent, that exactly one response was stored for every 303 on submit.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from .client import EIGHTEEN_MONTHS, InFlight, Parent, UnexpectedResponse
+from .server import HOST, Gunicorn, Portal
+
+#: Any one parent gives up after this long, so a stuck server cannot hang the bench.
+PARENT_DEADLINE_S = 120
+
+
+def run(
+    portal: Portal, server: Gunicorn, parents: int, kill_worker: bool = False
+) -> dict[str, Any]:
+    links = portal.links(parents)
+    markers = [f"bench-{'k' if kill_worker else 'c'}-{i:05d}" for i in range(parents)]
+    outcomes: list[dict[str, Any]] = [{} for _ in range(parents)]
+    # In the fault run every parent waits at the submit button until all are there, and the
+    # worker is killed just after they press it: then the killed worker certainly had a
+    # submit in flight, rather than by luck.
+    ready = Gate(parents) if kill_worker else None
+    in_flight = InFlight()
+    killed: dict[str, Any] = {}
+
+    def one(index: int) -> None:
+        parent = Parent(HOST, server.port)
+        outcome = outcomes[index]
+        deadline = time.monotonic() + PARENT_DEADLINE_S
+        # Without the fault a cut-off request is an error; with it the parent retries.
+        retry_until = deadline if kill_worker else 0.0
+        try:
+            parent.start(links[index], retry_until=retry_until)
+            last = len(EIGHTEEN_MONTHS)
+            for number, answers in enumerate(EIGHTEEN_MONTHS, 1):
+                if number == last:
+                    answers = {**answers, "comments": markers[index]}
+                    parent.get(f"/s/page/{number}", retry_until=retry_until)
+                    if ready is not None:
+                        ready.arrive(index, timeout=PARENT_DEADLINE_S)
+                    before = len(parent.cut_off_paths)
+                    parent.tracker = in_flight
+                    reply = parent.post(
+                        f"/s/page/{number}", {**answers, "action": "submit"},
+                        retry_until=retry_until,
+                    )
+                    outcome["submit_cut_off"] = len(parent.cut_off_paths) > before
+                    outcome["submitted"] = reply.location == "/s/thanks"
+                    if not outcome["submitted"]:
+                        outcome["error"] = f"submit went to {reply.location}"
+                else:
+                    parent.answer_page(number, answers, "next", retry_until=retry_until)
+        except UnexpectedResponse as error:
+            outcome["error"] = str(error)
+            outcome["status"] = error.status
+        except OSError as error:
+            outcome["error"] = f"{type(error).__name__}: {error}"
+        finally:
+            if ready is not None:
+                ready.withdraw(index)  # no-op once arrived; else nobody waits for this parent
+        outcome["statuses"] = Counter(parent.statuses)
+        outcome["retries"] = parent.retries
+        outcome["cut_off"] = parent.cut_off_paths
+
+    began = time.monotonic()
+    with ThreadPoolExecutor(max_workers=parents) as pool:
+        futures = [pool.submit(one, i) for i in range(parents)]
+        if ready is not None:
+            ready.settled.wait(timeout=PARENT_DEADLINE_S)
+            # Kill once more submits are on their way than there are workers: then every
+            # worker is busy with one, and the victim's is cut off mid-request.
+            workers = server.workers()
+            waited_until = time.monotonic() + 10
+            while in_flight.count < 2 * len(workers) and time.monotonic() < waited_until:
+                time.sleep(0.002)
+            victim = workers[0]
+            os.kill(victim, signal.SIGKILL)
+            killed = {"pid": victim, "at_s": round(time.monotonic() - began, 2),
+                      "parents_at_submit": ready.arrived,
+                      "submits_in_flight": in_flight.count}
+        for future in futures:
+            future.result(timeout=PARENT_DEADLINE_S + 30)
+    elapsed = time.monotonic() - began
+
+    stored = stored_markers(portal)
+    submitted = [m for m, o in zip(markers, outcomes, strict=True) if o.get("submitted")]
+    counts = Counter(m for m in stored if m in set(markers))
+    lost = [m for m in submitted if counts[m] == 0]
+    doubled = [m for m in markers if counts[m] > 1]
+    unexpected = [m for m in markers if counts[m] and m not in set(submitted)]
+    statuses: Counter = Counter()
+    for outcome in outcomes:
+        statuses.update(outcome.get("statuses", {}))
+    errors = [o["error"] for o in outcomes if "error" in o]
+    cut_off_parents = [o for o in outcomes if o.get("cut_off")]
+    result = {
+        "parents": parents,
+        "submitted": len(submitted),
+        "seconds": round(elapsed, 2),
+        "submissions_per_s": round(len(submitted) / elapsed, 1),
+        "requests": sum(statuses.values()),
+        "requests_per_s": round(sum(statuses.values()) / elapsed, 1),
+        "errors": len(errors),
+        "error_samples": sorted(set(errors))[:5],
+        "http_500": sum(n for code, n in statuses.items() if code >= 500),
+        "statuses": {str(k): v for k, v in sorted(statuses.items())},
+        "responses_stored": sum(counts.values()),
+        "lost": len(lost),
+        "doubled": len(doubled),
+        "stored_without_303": len(unexpected),
+    }
+    if kill_worker:
+        submit_cut = [o for o in outcomes if o.get("submit_cut_off")]
+        result["fault"] = {
+            **killed,
+            "parents_cut_off": len(cut_off_parents),
+            "parents_whose_submit_was_cut_off": len(submit_cut),
+            "their_retries": sum(o["retries"] for o in cut_off_parents),
+            "cut_off_submits_ending_with_one_response": sum(
+                1 for m, o in zip(markers, outcomes, strict=True)
+                if o.get("submit_cut_off") and o.get("submitted") and counts[m] == 1
+            ),
+        }
+    return result
+
+
+class Gate:
+    """Holds parents at the submit button until every parent has arrived or dropped out."""
+
+    def __init__(self, expected: int):
+        self.expected = expected
+        self.arrived = 0
+        self._gone: set[int] = set()
+        self._lock = threading.Lock()
+        self.settled = threading.Event()
+
+    def _check(self) -> None:
+        if len(self._gone) >= self.expected:
+            self.settled.set()
+
+    def arrive(self, parent: int, timeout: float) -> None:
+        with self._lock:
+            self.arrived += 1
+            self._gone.add(parent)
+            self._check()
+        self.settled.wait(timeout)
+
+    def withdraw(self, parent: int) -> None:
+        with self._lock:
+            if parent not in self._gone:
+                self._gone.add(parent)
+                self._check()
+
+
+def stored_markers(portal: Portal) -> list[str]:
+    """Every stored response's free-text answer, read straight from the response store."""
+    stores = portal.stores
+    if stores.kind == "sqlite":
+        with sqlite3.connect(f"file:{stores.responses_path}?mode=ro", uri=True) as conn:
+            rows = conn.execute(
+                "SELECT json_extract(answers, '$.comments') FROM response"
+            ).fetchall()
+        return [row[0] for row in rows if row[0]]
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(stores.responses_url).set(drivername="postgresql")
+    with psycopg.connect(url.render_as_string(hide_password=False)) as conn:
+        rows = conn.execute("SELECT answers FROM response").fetchall()
+    return [
+        (row[0] if isinstance(row[0], dict) else json.loads(row[0])).get("comments")
+        for row in rows
+    ]
