@@ -4,7 +4,7 @@ Every parent page asks for the invitation's consent records; without this index 
 of the whole table, which slows every page as invitations accumulate (bench/README.md).
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-23
 
 """
@@ -12,9 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0003'
-# MERGE NOTE: numbered 0003 because the staff branch adds 0002; once both are merged, set
-# down_revision to '0002' so the history has one head.
-down_revision = '0001'
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 
