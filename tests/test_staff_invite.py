@@ -64,8 +64,8 @@ def test_sms_through_gatewayapi(app, staff_as, sms_gateway):
                                            "action": "preview"})
     html = preview.get_data(as_text=True)
     assert preview.status_code == 200
-    assert "Vi i sundhedsplejen i Egedal Kommune vil gerne høre" in html
-    assert "2 SMS'er (207 tegn, GSM-7)." in html
+    assert "Sundhedsplejen i Egedal Kommune: Hvordan gik besøget? Svar: http://localhost/s/" in html
+    assert "1 SMS (136 tegn, GSM-7)." in html
     assert "+45 20 12 34 56" in html
     assert not sms_gateway.requests  # nothing is sent before "Send"
 
@@ -81,7 +81,7 @@ def test_sms_through_gatewayapi(app, staff_as, sms_gateway):
     assert body["recipients"] == [{"msisdn": 4520123456}]
     assert "encoding" not in body  # Danish fits GSM-7
     message = body["message"]
-    assert message.startswith("Hej. Vi i sundhedsplejen i Egedal Kommune")
+    assert message.startswith("Sundhedsplejen i Egedal Kommune: Hvordan gik besøget?")
     assert not any(word in message.lower() for word in LOADED_WORDS)
     assert len(token_in(message)) + len("/s/") <= 60
 
@@ -101,7 +101,7 @@ def test_sms_in_english_says_so_in_english(app, staff_as, sms_gateway):
     response = invite(staff_as(), "sms", language="en", phone=PHONE)
     assert response.status_code == 303
     assert sms_gateway.requests[0]["json"]["message"].startswith(
-        "Hello. We, the health visitors in Egedal Kommune"
+        "Hello. The health visitor service in Egedal Kommune would like to hear"
     )
 
 
@@ -177,9 +177,9 @@ def test_email_through_a_real_smtp_server(app, staff_as, smtp_server):
     assert envelope.rcpt_tos == ["Familien.Hansen@example.dk"]
     assert envelope.mail_from == "sundhedsplejen@egedal.dk"
     mail = message_from_bytes(envelope.content, policy=policy.default)
-    assert mail["Subject"] == "Et par spørgsmål om vores besøg"
+    assert mail["Subject"] == "Spørgsmål fra Sundhedsplejen i Egedal Kommune"
     body = mail.get_content()
-    assert "Dine svar er anonyme" in body
+    assert "dine svar er anonyme" in body
     assert not any(word in body.lower() for word in LOADED_WORDS)
     sent = invitation(app)
     assert (sent.status, sent.email, sent.phone) == ("sent", "Familien.Hansen@example.dk", None)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html.parser
-import json
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -16,7 +15,6 @@ from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "translations"
-EXTRA_MESSAGES = TRANSLATIONS / "messages-extra.json"
 #: The same keywords as `make translations`.
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
 
@@ -50,13 +48,6 @@ def catalogue(language: str) -> Catalog:
     path = TRANSLATIONS / language / "LC_MESSAGES" / "messages.po"
     with open(path, "rb") as po:
         return read_po(po, locale=language)
-
-
-def extra_messages() -> dict[str, dict[str, str]]:
-    """Texts parents receive that are built outside this branch's source: {msgid: {lang: text}}."""
-    if not EXTRA_MESSAGES.exists():
-        return {}
-    return json.loads(EXTRA_MESSAGES.read_text(encoding="utf-8"))
 
 
 def placeholders(text: str) -> set[str]:

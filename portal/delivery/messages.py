@@ -28,26 +28,21 @@ def _sender(municipality: Municipality) -> str:
 
 
 def invitation_text(municipality: Municipality, language: str, url: str) -> Text:
+    # Kept short: the Danish SMS fits one segment with the longest municipality name and a
+    # full-length link (tests/test_translations.py).
+    values = {"municipality": municipality.name, "link": url}
     with force_locale(language):
-        sender = _sender(municipality)
         sms = _(
-            "Hello. We, %(sender)s, would like to hear what you think of our visits. It takes "
-            "about 5 minutes and is voluntary: %(url)s",
-            sender=sender,
-            url=url,
+            "Hello. The health visitor service in %(municipality)s would like to hear how the "
+            "visit went. Answer here: %(link)s",
+            **values,
         )
-        subject = _("A few questions about our visits")
-        body = "\n\n".join(
-            [
-                _("Hello,"),
-                _(
-                    "We, %(sender)s, would like to hear what you think of our visits. It takes "
-                    "about 5 minutes. Your answers are anonymous, and taking part is voluntary.",
-                    sender=sender,
-                ),
-                _("Answer here: %(url)s", url=url),
-                _("If you do not want to answer, you can ignore this message."),
-            ]
+        subject = _("Questions from the health visitor service in %(municipality)s", **values)
+        body = _(
+            "Hello.\n\nThe health visitor service in %(municipality)s would like to hear how the "
+            "visit went. It takes a few minutes, and your answers are anonymous.\n\nAnswer "
+            "here: %(link)s\n\nThank you.",
+            **values,
         )
     return Text(subject, body, sms)
 
