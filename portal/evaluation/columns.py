@@ -59,30 +59,55 @@ def header(columns: list[Column]) -> list[str]:
 def answer_cells(
     columns: list[Column], answers: dict[str, Any], clean_text: Callable[[str], str]
 ) -> list[int | str | None]:
-    """The question cells of one response; ``None`` (an empty cell) where nothing was answered.
+    """The question cells of one response (see ``cell_reader``)."""
+    return cell_reader(columns, clean_text)(answers)
 
-    Values that do not fit the definition (a code it does not list, a list where a single code
-    belongs) are left empty rather than guessed at: the codebook must describe every value.
+
+def cell_reader(
+    columns: list[Column], clean_text: Callable[[str], str]
+) -> Callable[[dict[str, Any]], list[int | str | None]]:
+    """A function from one response's answers to its question cells, built once per export.
+
+    ``None`` (an empty cell) where nothing was answered. Values that do not fit the definition
+    (a code it does not list, a list where a single code belongs) are left empty rather than
+    guessed at: the codebook must describe every value. The per-column decisions are made here,
+    once, because an export runs this for every one of up to millions of rows.
     """
-    cells: list[int | str | None] = []
+    specs: list[tuple[str, str, Any]] = []
     for column in columns:
         question = column.question
         if question is None:
             continue
-        value = answers.get(question.id)
         if question.type == "multiple":
-            if not isinstance(value, list):
-                cells.append(None)
-            else:
-                cells.append(1 if column.option.code in value else 0)  # type: ignore[union-attr]
-        elif question.type == "text":
-            cells.append(clean_text(value) if isinstance(value, str) and value else None)
-        elif question.type == "number":
-            cells.append(value if _is_int(value) else None)
+            # One spec per question: its option columns are adjacent (see export_columns).
+            if specs and specs[-1][:2] == ("multiple", question.id):
+                continue
+            codes = tuple(c.option.code for c in columns if c.question is question)  # type: ignore[union-attr]
+            specs.append(("multiple", question.id, codes))
+        elif question.type in ("text", "number"):
+            specs.append((question.type, question.id, None))
         else:
-            cells.append(value if _is_int(value) and value in question.codes else None)
+            specs.append(("code", question.id, frozenset(question.codes)))
+
+    def cells(answers: dict[str, Any]) -> list[int | str | None]:
+        row: list[int | str | None] = []
+        append, get = row.append, answers.get
+        for kind, question_id, payload in specs:
+            value = get(question_id)
+            if kind == "multiple":
+                if type(value) is list:
+                    row.extend([1 if code in value else 0 for code in payload])
+                else:
+                    row.extend([None] * len(payload))
+            elif value is None:
+                append(None)
+            elif kind == "code":
+                # ``type(value) is int`` keeps booleans out: JSON true is not the code 1.
+                append(value if type(value) is int and value in payload else None)
+            elif kind == "text":
+                append(clean_text(value) if type(value) is str and value else None)
+            else:
+                append(value if type(value) is int else None)
+        return row
+
     return cells
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)

@@ -20,7 +20,7 @@ from ..extensions import db
 from ..models.responses import Response
 from ..questionnaires import Definition
 from . import disclosure
-from .columns import Column, answer_cells, export_columns
+from .columns import Column, cell_reader, export_columns
 from .disclosure import Generalisation, Key
 from .filters import ExportFilters
 
@@ -100,6 +100,7 @@ def iter_rows(plan: ExportPlan, batch_size: int = BATCH_SIZE) -> Iterator[list[A
         filters,
     ).order_by(Response.id)
     generalisation = plan.generalisation
+    cells = cell_reader(plan.columns, disclosure.mask_text)
     with reading() as connection:
         result = connection.execution_options(yield_per=batch_size).execute(statement)
         for response_id, municipality, language, period, answers in result:
@@ -116,5 +117,5 @@ def iter_rows(plan: ExportPlan, batch_size: int = BATCH_SIZE) -> Iterator[list[A
                 released_language,
                 released_municipality,
                 released_period,
-                *answer_cells(plan.columns, answers or {}, disclosure.mask_text),
+                *cells(answers or {}),
             ]
