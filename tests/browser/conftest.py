@@ -77,7 +77,7 @@ def phone(browser: Any) -> Iterator[Any]:
 
 def screenshot(page: Any, name: str) -> Path:
     """Save a full-page screenshot under test-output/screenshots/ and return its path."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(path), full_page=True)
     return path
