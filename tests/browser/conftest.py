@@ -51,7 +51,11 @@ def module_app(
 
     from ..conftest import make_app
 
-    app = make_app(tmp_path_factory.mktemp("module-app"), store_urls)
+    # The scans open a hundred links from one address within a minute or two: the per-address
+    # limit on opening links (tested on its own) would cut them short.
+    app = make_app(
+        tmp_path_factory.mktemp("module-app"), store_urls, LINK_OPEN_LIMIT="10000 per minute"
+    )
     with app.app_context():
         db.drop_all(bind_key=list(STORES))
         db.create_all(bind_key=list(STORES))

@@ -159,9 +159,16 @@ def test_parent_pages_have_no_wcag_violations(
 
 
 @pytest.fixture(scope="module")
-def staff_data(module_app: Flask) -> dict[str, Any]:
+def evaluation_responses(module_app: Flask) -> None:
+    """Responses for the rates and answers pages to show."""
     add_responses(module_app, 12, period="2026-03")
     add_responses(module_app, 6, questionnaire="3-years", answers={"interp_needed": 0})
+
+
+@pytest.fixture
+def staff_data(module_app: Flask, evaluation_responses: None) -> dict[str, Any]:
+    """Fresh staff users for each test: an authenticator code is accepted only once, so two
+    logins in the same half minute must be by different users."""
     _, coordinator = make_staff(module_app, "coordinator")
     health_visitor_id, health_visitor = make_staff(module_app, "health_visitor")
     return {
@@ -200,6 +207,10 @@ def test_staff_and_evaluation_pages_have_no_wcag_violations(
     scan.check(page, "invite form with error")
     staff.invite("18-months", "ar", "sms", "20 12 34 56")
     scan.check(page, "invite preview (SMS)")
+    with page.expect_navigation():
+        page.locator('button[name="action"][value="send"]').click()
+    assert "/staff/invitations/" in page.url
+    scan.check(page, "invitation detail after sending (SMS)")
     staff.invite_by_qr("3-years", "so")
     assert staff.qr_image_width() > 0
     scan.check(page, "QR page")
@@ -213,8 +224,18 @@ def test_staff_and_evaluation_pages_have_no_wcag_violations(
     scan.check(page, "users list")
     page.goto(f"{base}/staff/users/new")
     scan.check(page, "new user")
+    with page.expect_navigation():
+        page.locator("form button.primary").click()
+    assert page.locator(".error-summary").count() == 1
+    scan.check(page, "new user with errors")
     page.goto(f"{base}/staff/users/{staff_data['health_visitor_id']}")
     scan.check(page, "edit user")
+    with page.expect_navigation():
+        page.locator('form[action$="/password-link"] button').click()
+    scan.check(page, "set-password link made")
+    page.goto(page.locator(".link-text").inner_text().strip())
+    assert page.locator('input[type="password"]').count() >= 1
+    scan.check(page, "set a password")
 
     page.goto(f"{base}/evaluation/")
     scan.check(page, "evaluation: export form")
