@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -148,11 +149,14 @@ class StaffPages:
     page: Any
     base_url: str
 
-    def login(self, email: str, password: str) -> None:
+    def login(
+        self, email: str, password: str, on_code_page: Callable[[Any], None] | None = None
+    ) -> None:
         """Log in with e-mail and password, and the authenticator code if the portal asks.
 
         With multi-factor login a staff member lands on ``/staff/mfa`` after the password and
         types the six digits their authenticator app shows; without it, they are in.
+        ``on_code_page`` is called with the page while it asks for the code (to scan it).
         """
         self.page.goto(f"{self.base_url}/staff/login")
         self.page.locator('input[name="email"]').fill(email)
@@ -166,6 +170,8 @@ class StaffPages:
 
             secret = getattr(conftest, "TEST_TOTP_SECRET", None)
             assert secret, "the portal asks for a code but the tests have no TOTP secret"
+            if on_code_page is not None:
+                on_code_page(self.page)
             self.page.locator('input[name="code"]').fill(pyotp.TOTP(secret).now())
             with self.page.expect_navigation():
                 self.page.locator("form button.primary, form button[type=submit]").first.click()
