@@ -174,7 +174,8 @@ def test_a_parent_answers_with_the_keyboard_only(
 
 _FOCUS = """() => { const el = document.activeElement;
   return el ? {tag: el.tagName, type: el.type || "", name: el.name || "", value: el.value || "",
-               checked: !!el.checked, action: el.getAttribute("value") || ""} : null; }"""
+               checked: !!el.checked, action: el.getAttribute("value") || "",
+               outline: getComputedStyle(el).outlineStyle} : null; }"""
 
 
 def _tab_to(page: Any, selector: str, limit: int = 40) -> None:
@@ -194,6 +195,8 @@ def _answer_page_by_keyboard(page: Any) -> None:
         page.keyboard.press("Tab")
         focus = page.evaluate(_FOCUS)
         assert focus, "focus was lost"
+        # The keyboard user can see where they are (WCAG 2.4.7).
+        assert focus["outline"] != "none", focus
         if focus["type"] in ("radio", "checkbox"):
             if focus["name"] not in answered and not focus["checked"]:
                 page.keyboard.press("Space")
