@@ -6,7 +6,7 @@ PORT   ?= 5000
 DEV    := PORTAL_ENV=development PORTAL_BASE_URL=$${PORTAL_BASE_URL:-http://127.0.0.1:$(PORT)}
 FLASK  := $(BIN)/flask --app portal
 
-.PHONY: run test lint translations compile-translations link bench lock migration clean
+.PHONY: run test lint translations compile-translations test-tools link bench lock migration clean
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,7 +28,21 @@ run: compile-translations
 link: $(VENV)/.installed
 	@$(DEV) $(FLASK) invitations create --questionnaire $(or $(Q),18-months) --language $(or $(L),da)
 
-test: compile-translations
+# axe-core for the accessibility tests, at the exact version in tools/package-lock.json. Without
+# npm (or offline) those tests are skipped with the reason; the rest of the suite still runs.
+AXE := tools/node_modules/axe-core/axe.min.js
+
+$(AXE): tools/package.json tools/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix tools --no-audit --no-fund --loglevel=error && touch $@ \
+		|| echo "make: axe-core not installed: the accessibility tests will be skipped"; \
+	else \
+		echo "make: npm not found: the accessibility tests will be skipped"; \
+	fi
+
+test-tools: $(AXE)
+
+test: compile-translations test-tools
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
@@ -55,4 +69,4 @@ lock:
 	/tmp/portal-lock-venv/bin/pip freeze --exclude first1000-portal > requirements.lock
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache tools/node_modules

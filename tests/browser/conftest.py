@@ -33,6 +33,47 @@ PHONE = {"width": 360, "height": 740}
 @pytest.fixture
 def live_server(app: Flask) -> Iterator[str]:
     """The test app served over HTTP on a free loopback port; yields its base URL."""
+    yield from serve(app)
+
+
+@pytest.fixture(scope="module")
+def module_app(
+    tmp_path_factory: pytest.TempPathFactory, store_urls: dict[str, str] | None
+) -> Iterator[Flask]:
+    """One app (with empty stores and the demo organisations) shared by a module's tests.
+
+    For modules that visit many pages and whose tests do not depend on each other's data, e.g.
+    the accessibility scans. Such a module must not also use the per-test ``app``.
+    """
+    from portal.demo import load_demo
+    from portal.extensions import db
+    from portal.stores import STORES
+
+    from ..conftest import make_app
+
+    # The scans open a hundred links from one address within a minute or two: the per-address
+    # limit on opening links (tested on its own) would cut them short.
+    app = make_app(
+        tmp_path_factory.mktemp("module-app"), store_urls, LINK_OPEN_LIMIT="10000 per minute"
+    )
+    with app.app_context():
+        db.drop_all(bind_key=list(STORES))
+        db.create_all(bind_key=list(STORES))
+        load_demo(responses=False)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        for engine in db.engines.values():
+            engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def module_server(module_app: Flask) -> Iterator[str]:
+    """``module_app`` served on a free loopback port for the whole module; yields its URL."""
+    yield from serve(module_app)
+
+
+def serve(app: Flask) -> Iterator[str]:
     server = make_server("127.0.0.1", 0, app, threaded=True)
     app.config["BASE_URL"] = f"http://127.0.0.1:{server.server_port}"
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
@@ -77,7 +118,7 @@ def phone(browser: Any) -> Iterator[Any]:
 
 def screenshot(page: Any, name: str) -> Path:
     """Save a full-page screenshot under test-output/screenshots/ and return its path."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(path), full_page=True)
     return path

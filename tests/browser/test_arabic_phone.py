@@ -1,6 +1,6 @@
 """A parent answers the whole 1½-year questionnaire in Arabic on a 360-pixel-wide phone.
 
-Screenshots of every step land in test-output/screenshots/ (ar-360-*.png).
+Screenshots of every step land in test-output/screenshots/ (ar-phone/).
 """
 
 from __future__ import annotations
@@ -84,12 +84,12 @@ def test_a_parent_answers_the_whole_questionnaire_in_arabic_on_a_phone(
     assert page.locator('input[value="ar"]').is_checked()
     assert page.locator('label[lang="ar"]').get_attribute("dir") == "rtl"
     assert page.locator('label[lang="pl"]').get_attribute("dir") == "ltr"
-    screenshot(page, "ar-360-0-language")
+    screenshot(page, "ar-phone/0-language")
     page.locator("button.primary").click()
 
     assert page.url.endswith("/s/consent")
     assert page.locator("h1").inner_text() == ar("Before you answer")
-    screenshot(page, "ar-360-1-consent")
+    screenshot(page, "ar-phone/1-consent")
     page.locator('button[name="yes"]').click()
 
     for number, answers in enumerate(ANSWERS, start=1):
@@ -105,7 +105,7 @@ def test_a_parent_answers_the_whole_questionnaire_in_arabic_on_a_phone(
         if number == len(ANSWERS):
             page.locator("textarea[name=comments]").fill(COMMENT)
         assert_mirrored_layout(page)
-        screenshot(page, f"ar-360-{number + 1}-page-{number}")
+        screenshot(page, f"ar-phone/{number + 1}-page-{number}")
         if number == 1:
             _scale_keeps_its_order_on_a_wide_screen(page)
         button = ar("Send answers") if number == len(ANSWERS) else ar("Next")
@@ -114,7 +114,7 @@ def test_a_parent_answers_the_whole_questionnaire_in_arabic_on_a_phone(
     page.wait_for_url(f"{live_server}/s/thanks")
     assert page.locator("h1").inner_text() == ar("Thank you for your answers")
     assert page.get_attribute("html", "dir") == "rtl"
-    screenshot(page, "ar-360-6-thanks")
+    screenshot(page, "ar-phone/6-thanks")
 
     with app.app_context():
         stored = db.session.execute(db.select(Response)).scalars().all()
@@ -135,6 +135,6 @@ def _scale_keeps_its_order_on_a_wide_screen(page: Any) -> None:
     try:
         lefts = [_box(option)["x"] for option in options]
         assert lefts == sorted(lefts, reverse=True)
-        screenshot(page, "ar-900-page-1-wide")
+        screenshot(page, "ar-phone/wide-page-1-wide")
     finally:
         page.set_viewport_size(PHONE)
