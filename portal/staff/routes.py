@@ -56,7 +56,8 @@ def _labels() -> dict[str, Any]:
 
 #: Forms that come back filled in, with a note, when their CSRF token has expired.
 _REFILLED_FORMS = frozenset(
-    {"staff.login", "staff.set_password", "staff.invite", "staff.user_new", "staff.user_edit"}
+    {"staff.login", "staff.set_password", "staff.invite", "staff.user_new", "staff.user_edit",
+     "staff.mfa", "staff.mfa_enrol"}
 )
 
 
@@ -96,8 +97,8 @@ def login() -> Any:
             form.email.data, form.password.data, request.remote_addr or "unknown"
         )
         if outcome == "ok" and user is not None:
-            auth.start_session(user)
-            return redirect(auth.safe_next(request.args.get("next")) or url_for(".home"), 303)
+            next_url = auth.safe_next(request.args.get("next"))
+            return redirect(auth.begin_second_factor(user, next_url), 303)
         if outcome == "throttled":
             error, status = _("Too many failed attempts. Wait 15 minutes and try again."), 429
         else:
@@ -135,9 +136,9 @@ def set_password(token: str) -> Any:
         else:
             db.session.commit()  # hash outside the transaction (see auth.authenticate)
             accounts.set_password(user, form.password.data, f"staff:{user.id}")
-            auth.start_session(user)
+            target = auth.begin_second_factor(user, None)
             flash(_("Your password is set."))
-            return redirect(url_for(".home"), 303)
+            return redirect(target, 303)
     status = 400 if request.method == "POST" else 200
     return render_template("staff/set_password.html", form=form, error=error, user=user), status
 
