@@ -77,3 +77,16 @@ def test_docs_security_names_only_tests_that_exist():
         tree = ast.parse(Path("tests", module).read_text(encoding="utf-8"))
         names = {node.name for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)}
         assert test in names, f"docs/security.md names {module}::{test}, which does not exist"
+
+
+def test_absurd_team_numbers_are_refused_not_500(app, staff_as):
+    """Found by test_form_properties: a team id beyond 64 bits overflowed the database driver."""
+    admin = staff_as("admin")
+    user_id, _ = make_staff(app, "health_visitor")
+    for team in ("99999999999999999999999", "³", "٣", "-1"):
+        for path in ("/staff/users/new", f"/staff/users/{user_id}"):
+            admin.get(path)
+            response = admin.post(path, {"email": "t@egedal.dk", "name": "", "role":
+                                         "health_visitor", "municipality": "1", "team": team})
+            assert response.status_code == 400, (team, path, response.status_code)
+            assert "Vælg et af teamene på listen." in response.get_data(as_text=True)

@@ -375,8 +375,11 @@ def _user_choices(form: UserEditForm, actor: StaffUser) -> None:
 def _chosen_team(form: UserEditForm) -> tuple[Team | None, bool]:
     if not form.team.data:
         return None, True
-    team = db.session.get(Team, int(form.team.data)) if form.team.data.isdigit() else None
-    if team is None or form.team.data not in dict(form.team.choices):
+    # Only ids the form offered reach the database: anything else (a number beyond the
+    # database's integers, "³", "٣") is simply not a team in the list.
+    offered = form.team.data in dict(form.team.choices)
+    team = db.session.get(Team, int(form.team.data)) if offered else None
+    if team is None:
         form.team.errors = [_("Choose one of the teams in the list.")]
         return None, False
     return team, True
