@@ -11,6 +11,7 @@ every later one.
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Any
 
@@ -25,8 +26,9 @@ from .conftest import Parent, Staff, create_link, make_staff
 
 MAX_BODY = 256 * 1024  # MAX_CONTENT_LENGTH in the defaults
 
+#: 50 per form keeps the suite quick; ``PORTAL_HYPOTHESIS_EXAMPLES=1000`` searches harder.
 SETTINGS = settings(
-    max_examples=50,
+    max_examples=int(os.environ.get("PORTAL_HYPOTHESIS_EXAMPLES", "50")),
     deadline=None,
     database=None,
     suppress_health_check=[
