@@ -322,3 +322,29 @@ def test_no_remember_me_cookie_is_set_or_accepted(app):
     thief.set_cookie("remember_token", forged)
     response = thief.get("/staff/invitations")
     assert response.status_code == 302 and "/staff/login" in response.headers["Location"]
+
+
+def test_a_coordinator_resets_a_lost_authenticator(app, staff_as):
+    coordinator = staff_as("coordinator")
+    user_id, email = make_staff(app, "health_visitor")
+    visitor = Staff(app.test_client())
+    visitor.login(email)
+    coordinator.get(f"/staff/users/{user_id}")
+    assert "Nulstil godkendelsesappen" in coordinator.page_html
+    response = coordinator.post(f"/staff/users/{user_id}/reset-mfa", {})
+    assert response.status_code == 303
+    assert "nulstillet" in coordinator.get(response.headers["Location"]).get_data(as_text=True)
+    assert visitor.client.get("/staff/invitations").status_code == 302  # logged out everywhere
+    staff = _password_step(app, email)
+    assert staff.client.get("/staff/mfa").headers["Location"] == "/staff/mfa/enrol"
+    assert ("mfa.reset", f"staff:{user_id}", {}) in _actions(app)
+
+    # Not for someone outside their municipality, and not for themselves.
+    other_id, _ = make_staff(app, "health_visitor", municipality_code="0101")
+    coordinator.get("/staff/users")
+    assert coordinator.post(f"/staff/users/{other_id}/reset-mfa", {}).status_code == 404
+    with app.app_context():
+        me = db.session.execute(
+            db.select(StaffUser).filter_by(email=coordinator.email)).scalar_one()
+    coordinator.get("/staff/users")
+    assert coordinator.post(f"/staff/users/{me.id}/reset-mfa", {}).status_code == 404

@@ -483,3 +483,18 @@ def user_password_link(user_id: int) -> Any:
     return render_template(
         "staff/password_link.html", user=user, link=auth.password_link(user), new=False
     )
+
+
+@bp.post(f"/users/<int(max={MAX_ID}):user_id>/reset-mfa")
+@roles_required(*MANAGERS)
+def user_reset_mfa(user_id: int) -> Any:
+    """A lost phone: the user sets up a new authenticator at their next login."""
+    from . import mfa
+
+    actor: StaffUser = current_user._get_current_object()
+    user = db.session.get(StaffUser, user_id)
+    if user is None or not accounts.can_manage(actor, user) or user.id == actor.id:
+        abort(404)
+    mfa.reset(user, audit.staff_actor(actor.id))
+    flash(_("The authenticator app is reset. The user sets up a new one at the next login."))
+    return redirect(url_for(".user_edit", user_id=user.id), 303)
