@@ -28,6 +28,13 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
         instance_relative_config=True,
     )
     config.load_config(app, config_overrides)
+    trusted_proxies = int(app.config["PROXY_FIX_X_FOR"] or 0)
+    if trusted_proxies > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # The client address per-address limits count is the one the trusted proxies saw;
+        # without this every request seems to come from the proxy itself.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted_proxies)  # type: ignore[method-assign]
 
     db.init_app(app)
     stores.configure_engines(app)

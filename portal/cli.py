@@ -156,6 +156,20 @@ def staff_password_link(email: str) -> None:
     click.echo(auth.password_link(user))
 
 
+@staff.command("reset-mfa")
+@click.option("--email", required=True, help="The user's e-mail address.")
+def staff_reset_mfa(email: str) -> None:
+    """Forget a user's authenticator and recovery codes (a lost phone): they set up a new one
+    at their next login. Ends the user's sessions."""
+    from .staff import accounts, mfa
+
+    user = accounts.find_by_email(email)
+    if user is None:
+        raise click.ClickException(f"no user {email}")
+    mfa.reset(user, "cli")
+    click.echo(f"The second factor of {user.email} is reset; they enrol again at the next login.")
+
+
 @click.command("send-reminders")
 @with_appcontext
 @click.option("--limit", type=click.IntRange(1), default=None, help="Send at most this many.")
@@ -192,13 +206,19 @@ def demo_command() -> None:
     if count:
         click.echo(f"{count} synthetic demo responses loaded.")
     if current_app.config["ENV"] == "development":
-        from .demo import DEMO_PASSWORD, DEMO_USERS, load_demo_staff
+        from .demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, DEMO_USERS, load_demo_staff
+        from .staff.mfa import grouped
 
         load_demo_staff()
         base = current_app.config["BASE_URL"]
         click.echo(f"Demo logins at {base}/staff/ (password {DEMO_PASSWORD}):")
         for email, role, *_ in DEMO_USERS:
             click.echo(f"  {role:15} {email}")
+        click.echo(
+            f"Every login also asks for a code. Add this key to an authenticator app once "
+            f"(time-based, 6 digits): {grouped(DEMO_TOTP_SECRET)}\n"
+            f"  or get a code with: oathtool --totp -b {DEMO_TOTP_SECRET}"
+        )
 
 
 def init_app(app: Flask) -> None:

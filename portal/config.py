@@ -44,6 +44,22 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_LIMIT_PER_ACCOUNT": "5 per 15 minutes",
     "LOGIN_LIMIT_PER_ADDRESS": "30 per 15 minutes",
     "SET_PASSWORD_LINK_HOURS": 72,
+    # Second factor (TOTP) for every staff role, and how long a staff session lasts.
+    "MFA_ISSUER": "Første 1000 dage",
+    "MFA_LIMIT_PER_ACCOUNT": "5 per 15 minutes",
+    "MFA_LIMIT_PER_ADDRESS": "30 per 15 minutes",
+    #: Minutes between the password and the second factor before the password is asked again.
+    "MFA_PENDING_MINUTES": 10,
+    "STAFF_IDLE_MINUTES": 30,
+    "STAFF_MAX_HOURS": 10,
+    # Flask-Login's "remember me" is never offered; should it ever be, its cookie is safe too.
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_SECURE": None,
+    # Parents: link openings per client address (token guessing is hopeless, but cheap to stop).
+    "LINK_OPEN_LIMIT": "30 per minute",
+    #: Number of reverse proxies in front of the app whose X-Forwarded-For is trusted (0: none).
+    "PROXY_FIX_X_FOR": 0,
     "PASSWORD_MIN_LENGTH": 12,
     # Delivery: None means the console outbox in development, switched off in production.
     "SMS_BACKEND": None,
@@ -104,6 +120,8 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
     }
     if app.config["SESSION_COOKIE_SECURE"] is None:
         app.config["SESSION_COOKIE_SECURE"] = not development
+    if app.config["REMEMBER_COOKIE_SECURE"] is None:
+        app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
     for lang in app.config["LANGUAGES"]:
         if lang not in PARENT_LANGUAGES:
             raise ConfigError(f"PORTAL_LANGUAGES names an unknown language: {lang!r}")

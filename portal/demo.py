@@ -110,6 +110,8 @@ def load_demo_responses(count: int = DEMO_RESPONSES, seed: int = 1000) -> int:
     return count
 #: Known password of every demo login. Demo users are only ever created in development.
 DEMO_PASSWORD = "demo-password-1"  # noqa: S105  (development only, printed on purpose)
+#: Known TOTP secret of every demo login (development only): add it to an authenticator app.
+DEMO_TOTP_SECRET = "DEMODEMODEMODEMODEMODEMODEMODEMO"  # noqa: S105  (printed on purpose)
 #: (e-mail, role, municipality code, team name or None)
 DEMO_USERS = (
     ("sundhedsplejerske@egedal.demo", "health_visitor", "0240", "Sundhedsplejen Nord"),
@@ -128,13 +130,23 @@ def load_demo_staff() -> int:
     if current_app.config["ENV"] != "development":
         raise RuntimeError("demo logins exist only in development")
     created = 0
+    from .staff import mfa
+
     for email, role, code, team_name in DEMO_USERS:
-        if accounts.find_by_email(email) is not None:
+        existing = accounts.find_by_email(email)
+        if existing is not None:
+            if not mfa.is_enrolled(existing):  # made before logins needed a second factor
+                mfa.enrol_with_secret(existing, DEMO_TOTP_SECRET)
+                db.session.commit()
             continue
         municipality = db.session.execute(
             db.select(Municipality).filter_by(code=code)
         ).scalar_one()
         team = next((t for t in municipality.teams if t.name == team_name), None)
-        accounts.create_user("cli", email, role, municipality, team, password=DEMO_PASSWORD)
+        user = accounts.create_user(
+            "cli", email, role, municipality, team, password=DEMO_PASSWORD
+        )
+        mfa.enrol_with_secret(user, DEMO_TOTP_SECRET)
+        db.session.commit()
         created += 1
     return created

@@ -14,7 +14,10 @@ class Base(DeclarativeBase):
     pass
 
 
-db = SQLAlchemy(model_class=Base)
+#: Statement parameters are contact details, answers and hashes: never in a log line or an error
+#: message, even with SQLAlchemy's logging turned up. (Bind engines take their options from
+#: here, not from SQLALCHEMY_ENGINE_OPTIONS.)
+db = SQLAlchemy(model_class=Base, engine_options={"hide_parameters": True})
 migrate = Migrate()
 babel = Babel()
 csrf = CSRFProtect()

@@ -31,8 +31,19 @@ class TokenMaskingFilter(logging.Filter):
         return True
 
 
+class NoResultRowsFilter(logging.Filter):
+    """Drops SQLAlchemy's DEBUG lines that print result rows: rows hold contact details and
+    answers. (Statement parameters are hidden by ``hide_parameters``; see config.)"""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (isinstance(record.msg, str) and record.msg.startswith("Row "))
+
+
 def install() -> None:
     for name in ("werkzeug", "gunicorn.access", "gunicorn.error", "portal"):
         logger = logging.getLogger(name)
         if not any(isinstance(f, TokenMaskingFilter) for f in logger.filters):
             logger.addFilter(TokenMaskingFilter())
+    engine_logger = logging.getLogger("sqlalchemy.engine.Engine")
+    if not any(isinstance(f, NoResultRowsFilter) for f in engine_logger.filters):
+        engine_logger.addFilter(NoResultRowsFilter())

@@ -179,6 +179,9 @@ def _no_real_sends(monkeypatch: pytest.MonkeyPatch) -> None:
 # --- staff side (issue 3) -----------------------------------------------------------------------
 
 STAFF_PASSWORD = "correct horse battery"
+#: The TOTP secret of every user ``make_staff`` creates (``mfa=True``): codes are
+#: ``pyotp.TOTP(TEST_TOTP_SECRET).now()``.
+TEST_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 def make_staff(
@@ -188,10 +191,14 @@ def make_staff(
     municipality_code: str = "0240",
     team_index: int | None = 0,
     password: str | None = STAFF_PASSWORD,
+    mfa: bool = True,
 ) -> tuple[int, str]:
-    """A staff user in a demo municipality: (id, e-mail)."""
+    """A staff user in a demo municipality: (id, e-mail). With ``mfa`` (the default) the user
+    has enrolled TEST_TOTP_SECRET already; without it, their first login goes through
+    enrolment."""
     from portal.models.personal import Municipality
     from portal.staff import accounts
+    from portal.staff import mfa as second_factor
 
     with app.app_context():
         municipality = db.session.execute(
@@ -200,15 +207,68 @@ def make_staff(
         team = municipality.teams[team_index] if team_index is not None else None
         email = email or f"{role}-{uuid.uuid4().hex[:6]}@k{municipality_code}.dk"
         user = accounts.create_user("test", email, role, municipality, team, password=password)
+        if mfa:
+            second_factor.enrol_with_secret(user, TEST_TOTP_SECRET)
+            db.session.commit()
         return user.id, user.email
+
+
+def totp_code(app: Flask, user_email: str, secret: str = TEST_TOTP_SECRET) -> str:
+    """A code the server will accept now: the current step's, or the next step's when the
+    current one was just used (codes are accepted once). Two logins of one user within the
+    same 30 seconds are common in tests; a third falls back to forgetting the used step."""
+    import time
+
+    import pyotp
+
+    from portal.models.personal import StaffUser
+
+    totp = pyotp.TOTP(secret)
+    current = int(time.time() // totp.interval)
+    with app.app_context():
+        user = db.session.execute(
+            db.select(StaffUser).filter_by(email=user_email.strip().lower())
+        ).scalar_one_or_none()
+        last = user.totp_last_step if user else None
+        if last is not None and last >= current + 1:
+            user.totp_last_step = None  # test convenience only; see test_mfa for reuse
+            db.session.commit()
+            last = None
+    step = current if last is None or last < current else current + 1
+    return totp.generate_otp(step)
 
 
 class Staff(Parent):
     """A member of staff in a browser: logs in, fills forms with their CSRF token."""
 
-    def login(self, email: str, password: str = STAFF_PASSWORD):
+    def login(self, email: str, password: str = STAFF_PASSWORD, totp_secret: str | None = None):
+        """Password, then (when asked) the code from TEST_TOTP_SECRET. Returns the last response:
+        303 into the app, or the page that refused (login form, code form, enrolment)."""
         self.get("/staff/login")
-        return self.post("/staff/login", {"email": email, "password": password})
+        response = self.post("/staff/login", {"email": email, "password": password})
+        if response.status_code == 303 and response.headers["Location"] == "/staff/mfa":
+            return self.second_factor(email, totp_secret or TEST_TOTP_SECRET)
+        return response
+
+    def second_factor(self, email: str, secret: str = TEST_TOTP_SECRET):
+        self.get("/staff/mfa")
+        code = totp_code(self.client.application, email, secret)
+        return self.post("/staff/mfa", {"code": code})
+
+    def enrol(self, email: str):
+        """Finish a first login at /staff/mfa/enrol: read the key off the page, confirm a code.
+        Returns (secret, recovery codes, response)."""
+        import pyotp
+
+        response = self.get("/staff/mfa/enrol")
+        assert response.status_code == 200, response.status_code
+        match = re.search(r'id="totp-secret">([A-Z2-7 ]+)<', self.page_html)
+        assert match, "the enrolment page shows no key"
+        secret = match.group(1).replace(" ", "")
+        response = self.post("/staff/mfa/enrol", {"code": pyotp.TOTP(secret).now()})
+        assert response.status_code == 200, response.get_data(as_text=True)
+        codes = re.findall(r'<li class="link-text">([a-z0-9\-]+)</li>', self.page_html)
+        return secret, codes, response
 
 
 @pytest.fixture

@@ -93,3 +93,76 @@ def test_production_cookies_are_secure_with_host_prefix(tmp_path):
     )
     assert cookie.startswith("__Host-portal_parent=")
     assert "Secure" in cookie and "Path=/" in cookie and "Domain" not in cookie
+
+
+def _production_app(tmp_path):
+    app = make_app(
+        tmp_path,
+        None,
+        ENV="production",
+        PERSONAL_DATABASE_URL="sqlite:///" + str(tmp_path / "p.db"),
+        RESPONSES_DATABASE_URL="sqlite:///" + str(tmp_path / "r.db"),
+    )
+    from portal.extensions import db
+    from portal.stores import STORES
+
+    with app.app_context():
+        db.create_all(bind_key=list(STORES))
+    return app
+
+
+def _attributes(cookie: str) -> dict[str, str]:
+    parts = [part.strip() for part in cookie.split(";")]
+    return {part.split("=", 1)[0].lower(): part.partition("=")[2] for part in parts[1:]}
+
+
+def test_production_staff_cookie_is_secure_http_only_same_site_with_host_prefix(tmp_path):
+    app = _production_app(tmp_path)
+    response = app.test_client().get("/staff/login", base_url="https://localhost")
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("__Host-portal_staff=")
+    attributes = _attributes(cookie)
+    assert {"secure", "httponly"} <= set(attributes)
+    assert attributes["samesite"] == "Lax" and attributes["path"] == "/"
+    assert "domain" not in attributes
+    # Flask-Login's remember-me cookie is never offered; if it ever were, it is locked down too.
+    assert app.config["REMEMBER_COOKIE_SECURE"] is True
+    assert app.config["REMEMBER_COOKIE_HTTPONLY"] is True
+    assert app.config["REMEMBER_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_production_parent_cookie_attributes(tmp_path):
+    app = _production_app(tmp_path)
+    with app.app_context():
+        from portal.demo import load_demo
+
+        load_demo(responses=False)
+    _, token = create_link(app)
+    cookie = app.test_client().get(f"/s/{token}", base_url="https://localhost").headers[
+        "Set-Cookie"
+    ]
+    attributes = _attributes(cookie)
+    assert cookie.startswith("__Host-portal_parent=")
+    assert {"secure", "httponly"} <= set(attributes) and attributes["samesite"] == "Lax"
+
+
+def test_staff_and_parent_cookies_are_different_and_never_cross(app, staff_as):
+    staff = staff_as("admin")
+    assert staff.client.get_cookie("portal_staff") is not None
+    assert staff.client.get_cookie("portal_parent") is None
+    cookie = staff.client.get("/staff/invitations").headers.get("Set-Cookie", "")
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    # The staff login does not reach the parent pages and the other way round.
+    _, token = create_link(app)
+    staff.client.get(f"/s/{token}")
+    assert staff.client.get_cookie("portal_parent") is not None
+    staff.client.delete_cookie("portal_staff")
+    assert staff.client.get("/staff/invitations").status_code == 302
+
+
+def test_no_page_sets_a_remember_me_cookie(app, staff_as):
+    staff = staff_as("coordinator")
+    for path in ("/staff/", "/staff/invitations", "/staff/users", "/evaluation/"):
+        response = staff.client.get(path)
+        assert "remember_token" not in response.headers.get("Set-Cookie", "")
+    assert staff.client.get_cookie("remember_token") is None

@@ -48,21 +48,36 @@ def test_every_protected_endpoint_declares_its_roles(app):
         )
 
 
+def _walk_logged_out(app, visitor: Staff, rules) -> None:
+    """Every protected route sends ``visitor`` to the login; public ones answer, never 5xx."""
+    for rule in rules:
+        url, method = _url(rule), _method(rule)
+        client = visitor.client
+        response = client.get(url) if method == "GET" else client.post(url, data={})
+        where = (rule.endpoint, response.status_code)
+        if rule.endpoint in PUBLIC_ENDPOINTS:
+            assert response.status_code in (200, 302, 303, 400, 404, 410), where
+            if response.status_code in (302, 303):
+                assert response.headers["Location"].startswith("/staff/"), where
+        else:
+            assert response.status_code == 302, where
+            assert "/staff/login" in response.headers["Location"], rule.endpoint
+
+
 def test_every_route_with_every_role_and_anonymous(app):
     rules = sorted(_protected_rules(app), key=lambda r: r.endpoint == "staff.logout")
     assert rules, "no staff routes registered"
-    anonymous = Staff(app.test_client())
-    for rule in rules:
-        url, method = _url(rule), _method(rule)
-        if method == "GET":
-            response = anonymous.client.get(url)
-        else:
-            response = anonymous.client.post(url, data={})
-        if rule.endpoint in PUBLIC_ENDPOINTS:
-            assert response.status_code in (200, 400, 410), (rule.endpoint, response.status_code)
-        else:
-            assert response.status_code == 302, (rule.endpoint, response.status_code)
-            assert "/staff/login" in response.headers["Location"], rule.endpoint
+    _walk_logged_out(app, Staff(app.test_client()), rules)
+
+    # The password alone logs nobody in: between it and the second factor every route but
+    # the second-factor pages still answers "log in".
+    for enrolled in (True, False):
+        _, email = make_staff(app, "admin", mfa=enrolled)
+        halfway = Staff(app.test_client())
+        halfway.get("/staff/login")
+        response = halfway.post("/staff/login", {"email": email, "password": STAFF_PASSWORD})
+        assert response.headers["Location"] == ("/staff/mfa" if enrolled else "/staff/mfa/enrol")
+        _walk_logged_out(app, halfway, [r for r in rules if r.endpoint != "staff.login"])
 
     for role in ROLES:
         _, email = make_staff(app, role)
@@ -212,7 +227,8 @@ def test_next_parameter_cannot_leave_the_site(app):
     staff.get("/staff/login?next=//evil.example/")
     response = staff.post("/staff/login?next=//evil.example/", {"email": email,
                                                                 "password": STAFF_PASSWORD})
-    assert response.headers["Location"] == "/staff/"
+    assert response.headers["Location"] == "/staff/mfa"
+    assert staff.second_factor(email).headers["Location"] == "/staff/"
 
 
 def test_login_form_without_csrf_keeps_the_address(app):
@@ -261,13 +277,18 @@ def test_cli_creates_a_user_with_a_one_time_link(app, runner):
     assert "De to adgangskoder er ikke ens." in response.get_data(as_text=True)
     response = staff.post(path, {"password": "a long new password",
                                  "confirm": "a long new password"})
+    # A new user sets up the second factor before anything else.
     assert response.status_code == 303
+    assert response.headers["Location"] == "/staff/mfa/enrol"
+    assert staff.client.get("/staff/invitations").status_code == 302
+    secret, codes, _ = staff.enrol("new.nurse@egedal.dk")
+    assert len(codes) == 10
     assert staff.client.get("/staff/invitations").status_code == 200
 
     # Used once: the link is void now.
     assert Staff(app.test_client()).get(path).status_code == 410
-    assert Staff(app.test_client()).login("new.nurse@egedal.dk",
-                                          "a long new password").status_code == 303
+    assert Staff(app.test_client()).login("new.nurse@egedal.dk", "a long new password",
+                                          totp_secret=secret).status_code == 303
 
 
 def test_cli_prompts_for_a_password(app, runner):
@@ -417,8 +438,14 @@ def test_demo_logins_exist_only_in_development(app, runner, tmp_path):
         result = dev.test_cli_runner().invoke(args=["demo"])
     assert "sundhedsplejerske@egedal.demo" in result.output
     assert "demo-password-1" in result.output
-    assert Staff(dev.test_client()).login("sundhedsplejerske@egedal.demo",
-                                          "demo-password-1").status_code == 303
+    from portal.demo import DEMO_TOTP_SECRET
+    from portal.staff.mfa import grouped
+
+    assert grouped(DEMO_TOTP_SECRET) in result.output
+    response = Staff(dev.test_client()).login(
+        "sundhedsplejerske@egedal.demo", "demo-password-1", totp_secret=DEMO_TOTP_SECRET
+    )
+    assert response.status_code == 303 and response.headers["Location"] == "/staff/"
 
 
 def test_user_form_without_csrf_keeps_what_was_typed(app, staff_as):
@@ -459,6 +486,8 @@ def test_login_returns_to_the_page_asked_for(app):
     login_url = response.headers["Location"]
     staff.get(login_url)
     response = staff.post(login_url, {"email": email, "password": STAFF_PASSWORD})
+    assert response.headers["Location"] == "/staff/mfa"
+    response = staff.second_factor(email)
     assert response.headers["Location"] == "/staff/invitations?status=sent"
 
 

@@ -180,9 +180,18 @@ class StaffUser(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     #: Part of the session's user id; changing it ends every session of the user at once.
     session_token: Mapped[str] = mapped_column(String(43))
+    #: Base32 TOTP secret. Set when enrolment starts; the second factor counts only once
+    #: ``mfa_enrolled_at`` is set (the user proved their authenticator has it).
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    mfa_enrolled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    #: The TOTP time step of the last accepted code: a code is accepted once, never again.
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
 
     municipality: Mapped[Municipality] = relationship()
     team: Mapped[Team | None] = relationship()
+    recovery_codes: Mapped[list[RecoveryCode]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", order_by="RecoveryCode.id"
+    )
 
     @property
     def is_active(self) -> bool:  # type: ignore[override]
@@ -190,6 +199,21 @@ class StaffUser(UserMixin, db.Model):
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_token}"
+
+
+class RecoveryCode(db.Model):
+    """A one-time recovery code for a lost authenticator; only a salted hash is kept."""
+
+    __bind_key__ = "personal"
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id", ondelete="CASCADE"))
+    #: ``<salt hex>$<sha256 hex of salt + code>``.
+    code_hash: Mapped[str] = mapped_column(String(128))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    user: Mapped[StaffUser] = relationship(back_populates="recovery_codes")
 
 
 class DeliveryAttempt(db.Model):

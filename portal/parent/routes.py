@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
 from .. import links
-from ..extensions import db
+from ..extensions import db, limiter
 from ..i18n import NATIVE_NAMES, languages, text_direction
 from ..models.personal import Invitation, InvitationStatus
 from ..questionnaires import Definition
@@ -76,6 +76,18 @@ def _forbidden(error: Exception) -> Any:
     return render_template("parent/no_link.html"), 403
 
 
+@bp.errorhandler(429)
+def _too_many(error: Exception) -> Any:
+    # In the language the parent chose or their browser's, never the invitation's: the token
+    # is not looked up, so a guesser learns nothing about it.
+    page = render_template("parent/too_many_requests.html")
+    return page, 429, {"Retry-After": "60"}
+
+
+def _link_open_limit() -> str:
+    return current_app.config["LINK_OPEN_LIMIT"]
+
+
 @bp.errorhandler(CSRFError)
 def _csrf_failed(error: CSRFError) -> Any:
     # The form sat open too long, or the session cookie was lost. Nothing the parent typed may
@@ -91,6 +103,7 @@ def _csrf_failed(error: CSRFError) -> Any:
 
 
 @bp.get("/<token>")
+@limiter.limit(_link_open_limit)  # per client address (see PORTAL_PROXY_FIX_X_FOR)
 @writes_on_get
 def open_link(token: str) -> Any:
     """Exchange the token for a session and send the parent to a token-free address."""

@@ -6,9 +6,11 @@ from flask import Blueprint
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
 #: The only staff endpoints reachable without a login.
-PUBLIC_ENDPOINTS = frozenset({"staff.login", "staff.set_password"})
+PUBLIC_ENDPOINTS = frozenset(
+    {"staff.login", "staff.set_password", "staff.mfa", "staff.mfa_enrol", "staff.mfa_enrol_qr"}
+)
 
-from . import routes  # noqa: E402, F401
+from . import routes, second_factor  # noqa: E402, F401
 from .auth import protect  # noqa: E402
 
 protect(bp, PUBLIC_ENDPOINTS)

@@ -8,12 +8,25 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from collections.abc import Callable, Iterable
 from functools import cache, wraps
 from typing import Any, TypeVar
 
 import limits
-from flask import Blueprint, Flask, abort, current_app, redirect, request, session, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
 from flask_login import current_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -84,7 +97,12 @@ def end_all_sessions(user: StaffUser) -> None:
 def _load_user(user_id: str) -> StaffUser | None:
     # The session holds "<id>:<session token>"; a logged-out or changed user's token no longer
     # matches, so a copied cookie is worthless after logout.
-    number, _, token = user_id.partition(":")
+    # Only the session's own login counts: Flask-Login would also offer an id from a
+    # "remember me" cookie, which the portal never sets and must never accept (it would skip
+    # the second factor and the timeouts).
+    if session.get("_user_id") != user_id or not session_is_fresh():
+        return None
+    number, _sep, token = user_id.partition(":")
     if not number.isdigit() or not token:
         return None
     user = db.session.get(StaffUser, int(number))
@@ -92,7 +110,32 @@ def _load_user(user_id: str) -> StaffUser | None:
         return None
     if not secrets.compare_digest(user.session_token, token):
         return None
+    session["seen_at"] = int(time.time())
     return user
+
+
+def session_is_fresh(now: float | None = None) -> bool:
+    """False, and the session emptied with a note for the login page, once the session has
+    been idle for ``STAFF_IDLE_MINUTES`` or open for ``STAFF_MAX_HOURS``."""
+    now = time.time() if now is None else now
+    auth_at, seen_at = session.get("auth_at"), session.get("seen_at")
+    if not isinstance(auth_at, int) or not isinstance(seen_at, int):
+        return False
+    config = current_app.config
+    idle = float(config["STAFF_IDLE_MINUTES"]) * 60
+    longest = float(config["STAFF_MAX_HOURS"]) * 3600
+    if now - auth_at > longest:
+        message = _("You have been logged in for a long time, so you were logged out. "
+                    "Log in again.")
+    elif now - seen_at > idle:
+        message = _("You were logged out because the page was not used for a while. "
+                    "Log in again.")
+    else:
+        return True
+    session.clear()
+    g.staff_session_expired = True
+    flash(message)
+    return False
 
 
 def _unauthorized() -> Any:
@@ -230,11 +273,52 @@ def init_app(app: Flask) -> None:
     limiter.init_app(app)
 
 
+def begin_second_factor(user: StaffUser, next_url: str | None) -> str:
+    """The password is right: remember that (and nothing more) in a fresh session and return
+    where the second factor is asked for. The user is not logged in until it passes."""
+    from . import mfa
+
+    session.clear()
+    session["mfa"] = {
+        "u": user.id, "t": user.session_token, "at": int(time.time()), "next": next_url,
+    }
+    if user.language:
+        session["lang"] = user.language
+    return url_for("staff.mfa" if mfa.is_enrolled(user) else "staff.mfa_enrol")
+
+
+def pending_user() -> StaffUser | None:
+    """The user who has given their password and not yet the second factor, if the step is
+    still fresh (``MFA_PENDING_MINUTES``) and nothing about the account changed since."""
+    pending = session.get("mfa")
+    if not isinstance(pending, dict) or not isinstance(pending.get("u"), int):
+        return None
+    limit = float(current_app.config["MFA_PENDING_MINUTES"]) * 60
+    if not isinstance(pending.get("at"), int) or time.time() - pending["at"] > limit:
+        session.pop("mfa", None)
+        return None
+    user = db.session.get(StaffUser, pending["u"])
+    if user is None or not user.active or not secrets.compare_digest(
+        user.session_token, str(pending.get("t"))
+    ):
+        session.pop("mfa", None)
+        return None
+    return user
+
+
+def pending_next() -> str | None:
+    pending = session.get("mfa")
+    return safe_next(pending.get("next")) if isinstance(pending, dict) else None
+
+
 def start_session(user: StaffUser) -> None:
-    """Log in on a fresh session (no fixation) in the user's language."""
+    """Log in on a fresh session (no fixation) in the user's language. Only after both
+    factors: callers are the second-factor views."""
     from flask_login import login_user
 
     session.clear()
-    login_user(user)
+    login_user(user, remember=False)
+    now = int(time.time())
+    session["auth_at"] = session["seen_at"] = now
     if user.language:
         session["lang"] = user.language

@@ -81,3 +81,12 @@ class UserForm(UserEditForm):
         _l("E-mail address"), filters=[_strip],
         validators=[InputRequired(_l("Enter an e-mail address.")), Length(max=254)],
     )
+
+
+class CodeForm(FlaskForm):
+    """The second factor: six digits from the authenticator app, or a recovery code."""
+
+    code = StringField(
+        _l("Code"), filters=[_strip],
+        validators=[InputRequired(_l("Enter the code.")), Length(max=64)],
+    )

@@ -56,7 +56,8 @@ def _labels() -> dict[str, Any]:
 
 #: Forms that come back filled in, with a note, when their CSRF token has expired.
 _REFILLED_FORMS = frozenset(
-    {"staff.login", "staff.set_password", "staff.invite", "staff.user_new", "staff.user_edit"}
+    {"staff.login", "staff.set_password", "staff.invite", "staff.user_new", "staff.user_edit",
+     "staff.mfa", "staff.mfa_enrol"}
 )
 
 
@@ -96,8 +97,8 @@ def login() -> Any:
             form.email.data, form.password.data, request.remote_addr or "unknown"
         )
         if outcome == "ok" and user is not None:
-            auth.start_session(user)
-            return redirect(auth.safe_next(request.args.get("next")) or url_for(".home"), 303)
+            next_url = auth.safe_next(request.args.get("next"))
+            return redirect(auth.begin_second_factor(user, next_url), 303)
         if outcome == "throttled":
             error, status = _("Too many failed attempts. Wait 15 minutes and try again."), 429
         else:
@@ -135,9 +136,9 @@ def set_password(token: str) -> Any:
         else:
             db.session.commit()  # hash outside the transaction (see auth.authenticate)
             accounts.set_password(user, form.password.data, f"staff:{user.id}")
-            auth.start_session(user)
+            target = auth.begin_second_factor(user, None)
             flash(_("Your password is set."))
-            return redirect(url_for(".home"), 303)
+            return redirect(target, 303)
     status = 400 if request.method == "POST" else 200
     return render_template("staff/set_password.html", form=form, error=error, user=user), status
 
@@ -374,8 +375,11 @@ def _user_choices(form: UserEditForm, actor: StaffUser) -> None:
 def _chosen_team(form: UserEditForm) -> tuple[Team | None, bool]:
     if not form.team.data:
         return None, True
-    team = db.session.get(Team, int(form.team.data)) if form.team.data.isdigit() else None
-    if team is None or form.team.data not in dict(form.team.choices):
+    # Only ids the form offered reach the database: anything else (a number beyond the
+    # database's integers, "³", "٣") is simply not a team in the list.
+    offered = form.team.data in dict(form.team.choices)
+    team = db.session.get(Team, int(form.team.data)) if offered else None
+    if team is None:
         form.team.errors = [_("Choose one of the teams in the list.")]
         return None, False
     return team, True
@@ -479,3 +483,18 @@ def user_password_link(user_id: int) -> Any:
     return render_template(
         "staff/password_link.html", user=user, link=auth.password_link(user), new=False
     )
+
+
+@bp.post(f"/users/<int(max={MAX_ID}):user_id>/reset-mfa")
+@roles_required(*MANAGERS)
+def user_reset_mfa(user_id: int) -> Any:
+    """A lost phone: the user sets up a new authenticator at their next login."""
+    from . import mfa
+
+    actor: StaffUser = current_user._get_current_object()
+    user = db.session.get(StaffUser, user_id)
+    if user is None or not accounts.can_manage(actor, user) or user.id == actor.id:
+        abort(404)
+    mfa.reset(user, audit.staff_actor(actor.id))
+    flash(_("The authenticator app is reset. The user sets up a new one at the next login."))
+    return redirect(url_for(".user_edit", user_id=user.id), 303)

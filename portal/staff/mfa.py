@@ -1,0 +1,274 @@
+"""The second factor for staff: TOTP codes (RFC 6238, via pyotp) and one-time recovery codes.
+
+Plain functions, testable without a request. Each check audits and commits; failures count
+against the same kind of limits as passwords (per account and per address).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import time
+from dataclasses import dataclass
+
+import limits
+import pyotp
+from flask import current_app
+from sqlalchemy import or_, update
+
+from .. import audit
+from ..extensions import db, limiter
+from ..models.personal import RecoveryCode, StaffUser
+from ..timeutil import utcnow
+
+RECOVERY_CODE_COUNT = 10
+#: Letters and digits that cannot be mistaken for each other when read off paper.
+_RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+_RECOVERY_GROUPS, _RECOVERY_GROUP_LENGTH = 3, 4
+_TOTP_CODE = re.compile(r"\d{6}")
+#: Codes a step before or after the server's clock are accepted: phones drift a little.
+VALID_WINDOW = 1
+
+
+def is_enrolled(user: StaffUser) -> bool:
+    return bool(user.totp_secret and user.mfa_enrolled_at)
+
+
+def pending_secret(user: StaffUser) -> str:
+    """The secret being enrolled: drawn once and kept, so reloading the page does not change
+    what the user has already scanned. Caller commits."""
+    if not user.totp_secret:
+        user.totp_secret = pyotp.random_base32(length=32)
+    return user.totp_secret
+
+
+def provisioning_uri(user: StaffUser) -> str:
+    issuer = current_app.config["MFA_ISSUER"]
+    return pyotp.TOTP(pending_secret(user)).provisioning_uri(name=user.email, issuer_name=issuer)
+
+
+def grouped(secret: str) -> str:
+    """The secret in groups of four, easier to type into an app by hand."""
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+
+
+def normalise(code: str) -> str:
+    """What a person typed, without spaces, dashes and case; digits as ASCII."""
+    text = "".join(ch for ch in (code or "") if not ch.isspace() and ch not in "-–")
+    digits = "".join(str(int(ch)) if ch.isdecimal() else ch for ch in text)
+    return digits.lower()
+
+
+# --- TOTP -------------------------------------------------------------------------------------
+
+
+def matching_step(secret: str, code: str, at: float | None = None) -> int | None:
+    """The time step whose code equals ``code`` (within the drift window), or None."""
+    if not _TOTP_CODE.fullmatch(code):
+        return None
+    totp = pyotp.TOTP(secret)
+    now = time.time() if at is None else at
+    current = totp.timecode(_datetime(now))
+    for step in range(current - VALID_WINDOW, current + VALID_WINDOW + 1):
+        if secrets.compare_digest(totp.generate_otp(step), code):
+            return step
+    return None
+
+
+def _datetime(at: float):  # noqa: ANN202
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(at, UTC)
+
+
+def _claim_step(user: StaffUser, step: int) -> bool:
+    """Record ``step`` as used unless it (or a later one) already was. One UPDATE, so two
+    requests racing with the same code cannot both win."""
+    result = db.session.execute(
+        update(StaffUser)
+        .where(StaffUser.id == user.id)
+        .where(or_(StaffUser.totp_last_step.is_(None), StaffUser.totp_last_step < step))
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount == 1:
+        user.totp_last_step = step
+        return True
+    return False
+
+
+# --- recovery codes ---------------------------------------------------------------------------
+
+
+def _hash_code(code: str, salt: str) -> str:
+    return hashlib.sha256((salt + code).encode()).hexdigest()
+
+
+def _new_code() -> str:
+    groups = (
+        "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(_RECOVERY_GROUP_LENGTH))
+        for _ in range(_RECOVERY_GROUPS)
+    )
+    return "-".join(groups)
+
+
+def new_recovery_codes(user: StaffUser) -> list[str]:
+    """Replace the user's recovery codes; returns the codes to show once. Caller commits.
+
+    Each code has about 59 bits of randomness; with a per-code random salt and the attempt
+    limits that is ample (ASVS 2.6.2), and checking ten SHA-256 hashes costs nothing.
+    """
+    codes = [_new_code() for _ in range(RECOVERY_CODE_COUNT)]
+    user.recovery_codes.clear()
+    for code in codes:
+        salt = secrets.token_hex(8)
+        user.recovery_codes.append(
+            RecoveryCode(code_hash=f"{salt}${_hash_code(normalise(code), salt)}")
+        )
+    return codes
+
+
+def _use_recovery_code(user: StaffUser, code: str) -> bool:
+    if not code or len(code) > 32:
+        return False
+    unused = db.session.execute(
+        db.select(RecoveryCode).filter_by(user_id=user.id, used_at=None)
+    ).scalars()
+    for row in unused:
+        salt, _, digest = row.code_hash.partition("$")
+        if secrets.compare_digest(_hash_code(code, salt), digest):
+            claimed = db.session.execute(
+                update(RecoveryCode)
+                .where(RecoveryCode.id == row.id, RecoveryCode.used_at.is_(None))
+                .values(used_at=utcnow())
+                .execution_options(synchronize_session=False)
+            )
+            return claimed.rowcount == 1
+    return False
+
+
+def recovery_codes_left(user: StaffUser) -> int:
+    return len(
+        db.session.execute(
+            db.select(RecoveryCode.id).filter_by(user_id=user.id, used_at=None)
+        ).all()
+    )
+
+
+# --- attempt limits ---------------------------------------------------------------------------
+
+
+def _limits() -> tuple[limits.RateLimitItem, limits.RateLimitItem]:
+    config = current_app.config
+    return (
+        limits.parse(config["MFA_LIMIT_PER_ACCOUNT"]),
+        limits.parse(config["MFA_LIMIT_PER_ADDRESS"]),
+    )
+
+
+def attempts_allowed(user: StaffUser, address: str) -> bool:
+    per_account, per_address = _limits()
+    strategy = limiter.limiter
+    return strategy.test(per_account, "mfa-account", str(user.id)) and strategy.test(
+        per_address, "mfa-address", address
+    )
+
+
+def _record_failure(user: StaffUser, address: str) -> None:
+    per_account, per_address = _limits()
+    limiter.limiter.hit(per_account, "mfa-account", str(user.id))
+    limiter.limiter.hit(per_address, "mfa-address", address)
+
+
+def _clear_failures(user: StaffUser) -> None:
+    per_account, _ = _limits()
+    limiter.limiter.clear(per_account, "mfa-account", str(user.id))
+
+
+# --- the checks the views call ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Check:
+    """``outcome``: ``totp``, ``recovery``, ``reused``, ``wrong`` or ``throttled``."""
+
+    outcome: str
+    recovery_codes_left: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome in ("totp", "recovery")
+
+
+def _fail(user: StaffUser, address: str, reason: str, action: str = "mfa.failed") -> Check:
+    _record_failure(user, address)
+    audit.record("anonymous", action, f"staff:{user.id}", reason=reason)
+    db.session.commit()
+    return Check(reason)
+
+
+def verify(user: StaffUser, code: str, address: str) -> Check:
+    """The second step of a login: a current TOTP code, or an unused recovery code."""
+    subject = f"staff:{user.id}"
+    if not attempts_allowed(user, address):
+        audit.record("anonymous", "mfa.throttled", subject)
+        db.session.commit()
+        return Check("throttled")
+    typed = normalise(code)
+    if not is_enrolled(user):
+        return _fail(user, address, "wrong")
+    step = matching_step(user.totp_secret or "", typed)
+    if step is not None:
+        if not _claim_step(user, step):
+            return _fail(user, address, "reused")
+        _clear_failures(user)
+        audit.record(audit.staff_actor(user.id), "mfa.succeeded", subject, kind="totp")
+        db.session.commit()
+        return Check("totp")
+    if _use_recovery_code(user, typed):
+        _clear_failures(user)
+        left = recovery_codes_left(user)
+        audit.record(audit.staff_actor(user.id), "mfa.recovery_code_used", subject, count=left)
+        db.session.commit()
+        return Check("recovery", left)
+    return _fail(user, address, "wrong")
+
+
+def confirm_enrolment(user: StaffUser, code: str, address: str) -> tuple[Check, list[str]]:
+    """Finish enrolment with a code from the new authenticator: (check, recovery codes)."""
+    subject = f"staff:{user.id}"
+    if not attempts_allowed(user, address):
+        audit.record("anonymous", "mfa.throttled", subject)
+        db.session.commit()
+        return Check("throttled"), []
+    step = matching_step(pending_secret(user), normalise(code))
+    if step is None or not _claim_step(user, step):
+        return _fail(user, address, "wrong", "mfa.enrolment_failed"), []
+    user.mfa_enrolled_at = utcnow()
+    codes = new_recovery_codes(user)
+    _clear_failures(user)
+    audit.record(audit.staff_actor(user.id), "mfa.enrolled", subject, count=len(codes))
+    db.session.commit()
+    return Check("totp", len(codes)), codes
+
+
+def enrol_with_secret(user: StaffUser, secret: str) -> None:
+    """Enrol without the confirmation step (demo users, test fixtures). Caller commits."""
+    user.totp_secret = secret
+    user.mfa_enrolled_at = utcnow()
+    user.totp_last_step = None
+
+
+def reset(user: StaffUser, actor: str) -> None:
+    """Forget the second factor: the user enrols again at the next login. Ends every session
+    of the user. Commits."""
+    from . import auth
+
+    user.totp_secret = None
+    user.mfa_enrolled_at = None
+    user.totp_last_step = None
+    user.recovery_codes.clear()
+    auth.end_all_sessions(user)
+    audit.record(actor, "mfa.reset", f"staff:{user.id}")
+    db.session.commit()
