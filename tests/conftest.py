@@ -51,21 +51,24 @@ def make_app(tmp_path: Path, store_urls: dict[str, str] | None, **overrides) -> 
     return create_app(config)
 
 
-@pytest.fixture
-def app(tmp_path: Path, store_urls: dict[str, str] | None) -> Iterator[Flask]:
-    app = make_app(tmp_path, store_urls)
+def with_fresh_stores(app: Flask) -> Iterator[Flask]:
+    """Empty stores with the demo organisations (no responses: tests write their own)."""
+    from portal.demo import load_demo
+
     with app.app_context():
         db.drop_all(bind_key=list(STORES))
         db.create_all(bind_key=list(STORES))
-        from portal.demo import load_demo
-
-        # Organisations only: tests that need responses write their own.
         load_demo(responses=False)
     yield app
     with app.app_context():
         db.session.remove()
         for engine in db.engines.values():
             engine.dispose()
+
+
+@pytest.fixture
+def app(tmp_path: Path, store_urls: dict[str, str] | None) -> Iterator[Flask]:
+    yield from with_fresh_stores(make_app(tmp_path, store_urls))
 
 
 @pytest.fixture

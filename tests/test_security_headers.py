@@ -72,21 +72,11 @@ def test_parent_session_cookie_is_its_own_and_http_only(app, client):
 
 
 def test_production_cookies_are_secure_with_host_prefix(tmp_path):
-    app = make_app(
-        tmp_path,
-        None,
-        ENV="production",
-        PERSONAL_DATABASE_URL="sqlite:///" + str(tmp_path / "p.db"),
-        RESPONSES_DATABASE_URL="sqlite:///" + str(tmp_path / "r.db"),
-    )
-    from portal.extensions import db
-    from portal.stores import STORES
-
+    app = _production_app(tmp_path)
     with app.app_context():
-        db.create_all(bind_key=list(STORES))
         from portal.demo import load_demo
 
-        load_demo()
+        load_demo(responses=False)
     _, token = create_link(app)
     cookie = (
         app.test_client().get(f"/s/{token}", base_url="https://localhost").headers["Set-Cookie"]

@@ -45,26 +45,15 @@ def module_app(
     For modules that visit many pages and whose tests do not depend on each other's data, e.g.
     the accessibility scans. Such a module must not also use the per-test ``app``.
     """
-    from portal.demo import load_demo
-    from portal.extensions import db
-    from portal.stores import STORES
 
-    from ..conftest import make_app
+    from ..conftest import make_app, with_fresh_stores
 
     # The scans open a hundred links from one address within a minute or two: the per-address
     # limit on opening links (tested on its own) would cut them short.
     app = make_app(
         tmp_path_factory.mktemp("module-app"), store_urls, LINK_OPEN_LIMIT="10000 per minute"
     )
-    with app.app_context():
-        db.drop_all(bind_key=list(STORES))
-        db.create_all(bind_key=list(STORES))
-        load_demo(responses=False)
-    yield app
-    with app.app_context():
-        db.session.remove()
-        for engine in db.engines.values():
-            engine.dispose()
+    yield from with_fresh_stores(app)
 
 
 @pytest.fixture(scope="module")
