@@ -51,17 +51,12 @@ def _meta_text(name: str) -> str:
 def _meta_notes(plan: ExportPlan, name: str) -> str:
     g = plan.generalisation
     notes: list[str] = []
-    if name == "language":
-        merged = sorted(raw for raw, new in g.languages.items() if new == OTHER)
+    if name in ("language", "municipality"):
+        mapping = g.languages if name == "language" else g.municipalities
+        merged = sorted(raw for raw, new in mapping.items() if new == OTHER)
         if merged:
             notes.append(_('Shown as "other": %(values)s.', values=", ".join(merged)))
-        if len(merged) != len(g.languages):
-            notes.append(_('Not released: every row shows "all".'))
-    elif name == "municipality":
-        merged = sorted(raw for raw, new in g.municipalities.items() if new == OTHER)
-        if merged:
-            notes.append(_('Shown as "other": %(values)s.', values=", ".join(merged)))
-        if len(merged) != len(g.municipalities):
+        if len(merged) != len(mapping):
             notes.append(_('Not released: every row shows "all".'))
     elif name == "period":
         if g.period_level == "quarter":

@@ -56,13 +56,6 @@ def header(columns: list[Column]) -> list[str]:
     return [column.name for column in columns]
 
 
-def answer_cells(
-    columns: list[Column], answers: dict[str, Any], clean_text: Callable[[str], str]
-) -> list[int | str | None]:
-    """The question cells of one response (see ``cell_reader``)."""
-    return cell_reader(columns, clean_text)(answers)
-
-
 def cell_reader(
     columns: list[Column], clean_text: Callable[[str], str]
 ) -> Callable[[dict[str, Any]], list[int | str | None]]:

@@ -11,6 +11,7 @@ import json
 import re
 import tomllib
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +63,7 @@ class Question:
     max_length: int = 2000
     show_if: ShowIf | None = None
 
-    @property
+    @cached_property
     def codes(self) -> tuple[int, ...]:
         return tuple(option.code for option in self.options)
 

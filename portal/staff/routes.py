@@ -265,25 +265,30 @@ def _visible_or_404(invitation_id: int) -> Invitation:
     return invitation
 
 
+def _shown_qr_url(invitation: Invitation) -> str | None:
+    """The link of the QR code this member of staff just made for this invitation, if any."""
+    shown = session.get("qr") or {}
+    return shown["url"] if shown.get("id") == invitation.id else None
+
+
 @bp.get(f"/invitations/<int(max={MAX_ID}):invitation_id>/qr")
 @roles_required(*INVITERS)
 def invitation_qr(invitation_id: int) -> Any:
     invitation = _visible_or_404(invitation_id)
-    shown = session.get("qr") or {}
-    if shown.get("id") != invitation.id:
+    url = _shown_qr_url(invitation)
+    if url is None:
         flash(_("The QR code is only shown right after it is made. Make a new one."))
         return redirect(url_for(".invitation_detail", invitation_id=invitation.id))
-    return render_template("staff/qr.html", invitation=invitation, url=shown["url"])
+    return render_template("staff/qr.html", invitation=invitation, url=url)
 
 
 @bp.get(f"/invitations/<int(max={MAX_ID}):invitation_id>/qr.svg")
 @roles_required(*INVITERS)
 def invitation_qr_svg(invitation_id: int) -> Any:
-    invitation = _visible_or_404(invitation_id)
-    shown = session.get("qr") or {}
-    if shown.get("id") != invitation.id:
+    url = _shown_qr_url(_visible_or_404(invitation_id))
+    if url is None:
         abort(404)
-    return Response(qr.svg(shown["url"]), mimetype="image/svg+xml")
+    return Response(qr.svg(url), mimetype="image/svg+xml")
 
 
 # --- following up -----------------------------------------------------------------------------
