@@ -7,7 +7,8 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Protocol
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
@@ -126,7 +127,13 @@ def resolve(token: str) -> tuple[Invitation, str]:
     return invitation, secret
 
 
-def check_usable(invitation: Invitation) -> None:
+class _Usable(Protocol):
+    status: str
+
+    def is_expired(self, now: datetime | None = None) -> bool: ...
+
+
+def check_usable(invitation: _Usable) -> None:
     """Raise LinkError if the invitation can no longer be answered."""
     if invitation.status == InvitationStatus.REVOKED:
         raise LinkError(LinkProblem.REVOKED)

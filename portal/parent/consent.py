@@ -108,8 +108,3 @@ def record_consent(
         invitation.set_status(InvitationStatus.CONSENTED if decision else InvitationStatus.DECLINED)
     db.session.commit()
     return record
-
-
-def has_consented(invitation: Invitation) -> bool:
-    """True when the parent's latest decision is yes."""
-    return bool(invitation.consents) and invitation.consents[-1].decision

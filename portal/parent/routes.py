@@ -16,9 +16,9 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
-from flask_wtf.csrf import CSRFError
+from flask_wtf.csrf import CSRFError, generate_csrf
 
 from .. import links
 from ..extensions import db, limiter
@@ -28,8 +28,8 @@ from ..questionnaires import Definition
 from ..questionnaires.answers import merge, read_page
 from ..stores import writes_on_get
 from ..timeutil import utcnow
-from . import answering, bp
-from .consent import has_consented, record_consent, render_consent
+from . import answering, bp, page_cache, state
+from .consent import record_consent, render_consent
 from .forms import ConsentForm, LanguageForm
 
 #: Endpoints that work without an opened link.
@@ -50,16 +50,16 @@ def _problem(problem: links.LinkProblem, language: str | None = None) -> tuple[s
 def _load_invitation() -> Any:
     if request.endpoint in _OPEN_ENDPOINTS or request.endpoint is None:
         return None
-    invitation = db.session.get(Invitation, session.get("inv") or 0)
-    if invitation is None:
+    link = state.load_link(session.get("inv") or 0)
+    if link is None:
         session.pop("inv", None)
         return render_template("parent/no_link.html"), 403
-    g.invitation = invitation
+    g.link = link
     g.definition = current_app.extensions["questionnaires"].get(
-        invitation.questionnaire_key, invitation.questionnaire_version
+        link.questionnaire_key, link.questionnaire_version
     )
     try:
-        links.check_usable(invitation)
+        links.check_usable(link)
     except links.LinkError as error:
         if error.problem is links.LinkProblem.USED:
             # A double tap, a retry or a second tab after submitting: the answer is "thank
@@ -144,14 +144,13 @@ def open_link(token: str) -> Any:
 @bp.get("/")
 def start() -> Any:
     """Send the parent to the step they are at."""
-    invitation: Invitation = g.invitation
     if "lang" not in session:
         return redirect(url_for(".language"))
-    if not has_consented(invitation):
+    if not g.link.consented:
         return redirect(url_for(".consent"))
     draft = _draft()
     if draft.submitted:
-        answering.submit(draft.id, invitation, g.definition)  # repairs the invitation's status
+        answering.submit(draft.id, _invitation(), g.definition)  # repairs the invitation's status
         return redirect(url_for(".thanks"))
     return redirect(url_for(".page", number=draft.page + 1))
 
@@ -176,7 +175,7 @@ def language() -> Any:
 
 @bp.route("/consent", methods=["GET", "POST"])
 def consent() -> Any:
-    invitation: Invitation = g.invitation
+    invitation = _invitation()
     form = ConsentForm()
     text = render_consent(invitation)
     if form.validate_on_submit() and (form.yes.data or form.no.data):
@@ -194,7 +193,7 @@ def consent() -> Any:
 @bp.get("/consent.txt")
 def consent_copy() -> Response:
     """The consent text to keep, as plain text the phone can save or share."""
-    text = render_consent(g.invitation)
+    text = render_consent(_invitation())
     return Response(
         text.plain_text,
         mimetype="text/plain",
@@ -204,20 +203,20 @@ def consent_copy() -> Response:
 
 @bp.get("/declined")
 def declined() -> Any:
-    if has_consented(g.invitation) or not g.invitation.consents:
+    if g.link.decision is not False:
         return redirect(url_for(".start"))
     return render_template("parent/declined.html")
 
 
 @bp.route("/page/<int:number>", methods=["GET", "POST"])
 def page(number: int) -> Any:
-    invitation: Invitation = g.invitation
     definition: Definition = g.definition
-    if not has_consented(invitation):
+    if not g.link.consented:
         return redirect(url_for(".consent"))
-    draft = _draft()
+    # Showing a page only reads the draft; saving one changes the ORM object.
+    draft = (request.method == "GET" and state.load_draft(session.get("draft") or "")) or _draft()
     if draft.submitted:
-        answering.submit(draft.id, invitation, definition)  # repairs the invitation's status
+        answering.submit(draft.id, _invitation(), definition)  # repairs the invitation's status
         return redirect(url_for(".thanks"), code=303)
     index = number - 1
     if not 0 <= index < len(definition.pages):
@@ -245,21 +244,33 @@ def page(number: int) -> Any:
         later = [i for i in visible if i > index]
         return redirect(url_for(".page", number=(later[0] if later else visible[-1]) + 1))
     position = visible.index(index) + 1 if index in visible else len(visible)
-    return render_template(
-        "parent/page.html",
-        definition=definition,
-        page=definition.pages[index],
-        page_ids={q.id for q in definition.pages[index].questions},
-        number=number,
-        position=position,
-        total=len(visible),
-        is_first=position == 1,
-        is_last=index >= visible[-1],
-        current=_current_values(definition.pages[index], saved, posted),
-        saved=saved,
-        errors=errors,
-        notice=notice,
-    ), (400 if errors else 200)
+    current = _current_values(definition.pages[index], saved, posted)
+    context = {
+        "definition": definition,
+        "page": definition.pages[index],
+        "page_ids": {q.id for q in definition.pages[index].questions},
+        "number": number,
+        "position": position,
+        "total": len(visible),
+        "is_first": position == 1,
+        "is_last": index >= visible[-1],
+        "current": current,
+        "saved": saved,
+        "errors": errors,
+        "notice": notice,
+    }
+    if errors or notice or any(current.values()) or "_flashes" in session or not (
+        page_cache.enabled(current_app)
+    ):
+        return render_template("parent/page.html", **context), (400 if errors else 200)
+    shown = tuple(q.id for q in definition.pages[index].questions if q.is_visible(saved))
+    key = (definition.key, definition.version, index, str(get_locale()), position,
+           len(visible), index >= visible[-1], shown)
+    return page_cache.blank_page(
+        key,
+        lambda slot: render_template("parent/page.html", **context, csrf_token=lambda: slot),
+        generate_csrf(),
+    )
 
 
 def _after_save(
@@ -284,7 +295,7 @@ def _after_save(
         answering.save_page(draft, values, later[0], _current_language())
         return redirect(url_for(".page", number=later[0] + 1), code=303)
     answering.save_page(draft, values, index, _current_language())
-    outcome, missing = answering.submit(draft_id, g.invitation, definition)
+    outcome, missing = answering.submit(draft_id, _invitation(), definition)
     if outcome is answering.SubmitOutcome.INCOMPLETE:
         flash(_("Some questions still need an answer."))
         return redirect(url_for(".page", number=(missing or 0) + 1), code=303)
@@ -293,7 +304,7 @@ def _after_save(
 
 @bp.get("/thanks")
 def thanks() -> Any:
-    if g.invitation.status != InvitationStatus.COMPLETED:
+    if g.link.status != InvitationStatus.COMPLETED:
         return redirect(url_for(".start"))
     return render_template("parent/thanks.html")
 
@@ -301,6 +312,13 @@ def thanks() -> Any:
 @bp.get("/accessibility")
 def accessibility() -> str:
     return render_template("parent/accessibility.html")
+
+
+def _invitation() -> Invitation:
+    """The invitation as an ORM object, for the views that change it or read its relations."""
+    if "invitation" not in g:
+        g.invitation = db.session.get(Invitation, g.link.id)
+    return g.invitation
 
 
 def _draft() -> Any:
@@ -311,7 +329,7 @@ def _draft() -> Any:
 
 
 def _current_language() -> str:
-    return session.get("lang") or g.invitation.language
+    return session.get("lang") or g.link.language
 
 
 def _posted() -> dict[str, list[str]]:
