@@ -23,7 +23,7 @@ def writes_on_get(view: F) -> F:
     return view
 
 
-def _wants_write_lock() -> bool:
+def wants_write_lock() -> bool:
     # Outside a request (CLI, jobs) every transaction may write. Inside one, POSTs and views
     # marked with ``writes_on_get`` do; plain page views only read and must not queue behind
     # writers for the whole request.
@@ -62,8 +62,10 @@ def _configure_sqlite(engine: Engine, busy_ms: int) -> None:
         # locked" when another writer got in between; IMMEDIATE waits for the lock instead.
         # Connections opened with ``portal_read_only`` (exports) never take the write lock: a
         # long export must not hold up parents who are submitting.
-        read_only = connection.get_execution_options().get("portal_read_only", False)
-        write = not read_only and _wants_write_lock()
+        options = connection.get_execution_options()
+        if options.get("portal_single_read"):
+            return  # one SELECT is consistent on its own; BEGIN would only add a round trip
+        write = not options.get("portal_read_only", False) and wants_write_lock()
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
