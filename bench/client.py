@@ -83,6 +83,8 @@ class Parent:
     statuses: list[int] = field(default_factory=list)
     #: Told when a request has been sent and when its answer (or its failure) is in.
     tracker: InFlight | None = None
+    #: The phone's own address, sent as nginx would (X-Forwarded-For); None: loopback's.
+    address: str | None = None
 
     def request(
         self, method: str, path: str, form: dict | None = None, retry_until: float = 0.0
@@ -90,6 +92,8 @@ class Parent:
         """One request; with ``retry_until`` (a monotonic deadline) a cut-off one is repeated."""
         body = None
         headers = {"Host": f"{self.host}:{self.port}", "User-Agent": "portal-bench"}
+        if self.address:
+            headers["X-Forwarded-For"] = self.address
         if form is not None:
             pairs = [
                 (key, item)

@@ -68,6 +68,8 @@ class Portal:
             # production the cookie is __Host-portal_parent and Secure behind TLS.
             "PORTAL_SESSION_COOKIE_SECURE": "false",
             "PORTAL_BASE_URL": "http://127.0.0.1",
+            # As behind nginx (docs/deployment.md): the client address is X-Forwarded-For's.
+            "PORTAL_PROXY_FIX_X_FOR": "1",
             "PYTHONDONTWRITEBYTECODE": "1",
         }
         env.pop("PORTAL_INSTANCE_PATH", None)

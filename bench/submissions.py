@@ -37,7 +37,10 @@ def run(
     killed: dict[str, Any] = {}
 
     def one(index: int) -> None:
-        parent = Parent(HOST, server.port)
+        # Each parent on a phone of their own: the per-address limit on opening links counts
+        # them one by one, as it would in production.
+        address = f"10.{index // 65536 % 256}.{index // 256 % 256}.{index % 256}"
+        parent = Parent(HOST, server.port, address=address)
         outcome = outcomes[index]
         deadline = time.monotonic() + PARENT_DEADLINE_S
         # Without the fault a cut-off request is an error; with it the parent retries.
