@@ -9,7 +9,7 @@ SQLite), ordered by their random id. Memory stays flat whatever the number of re
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -111,45 +111,43 @@ def released_batches(
         ),
         filters,
     ).order_by(Response.id)
-    head = (neutralise(filters.questionnaire), filters.version)
-    released_meta = _released_meta(plan.generalisation)
+    released = _ReleasedMeta(plan)
     cells = cell_reader(plan.columns, _safe_text)
     with reading() as connection:
         result = connection.execution_options(yield_per=batch_size).execute(statement)
         for partition in result.partitions():
             batch = []
             for response_id, municipality, language, period, answers in partition:
-                meta = released_meta(municipality, language, period)
+                meta = released[municipality, language, period]
                 # A row that arrived after the plan and falls outside its released groups is
                 # left out: it could otherwise be alone in its group.
                 if meta is None:
                     continue
-                batch.append(
-                    (neutralise(response_id), *head, *meta,
-                     *cells(_decode(answers) or {}))
-                )
+                batch.append((neutralise(response_id),) + meta + cells(_decode(answers) or {}))
             yield batch
 
 
-def _released_meta(
-    generalisation: Generalisation,
-) -> Callable[[str, str, str], tuple[str, str, str] | None]:
-    """(language, municipality, period) as released, neutralised, or None: left out.
+class _ReleasedMeta(dict[Key, "tuple[Any, ...] | None"]):
+    """Raw (municipality, language, period) -> the row's released, neutralised questionnaire,
+    version, language, municipality and period; None: the row is left out.
 
-    Remembered per raw group: an export has a few hundred groups and up to millions of rows.
+    A dict filled on first use: an export has a few hundred groups and up to millions of rows,
+    and a plain lookup is the cheapest per-row step.
     """
-    known: dict[Key, tuple[str, str, str] | None] = {}
 
-    def meta(municipality: str, language: str, period: str) -> tuple[str, str, str] | None:
-        key = (municipality, language, period)
-        if key not in known:
-            released = generalisation.apply(*key)
-            known[key] = None if released is None else (
-                neutralise(released[1]), neutralise(released[0]), neutralise(released[2])
-            )
-        return known[key]
+    def __init__(self, plan: ExportPlan) -> None:
+        super().__init__()
+        self.generalisation = plan.generalisation
+        self.head = (neutralise(plan.filters.questionnaire), plan.filters.version)
 
-    return meta
+    def __missing__(self, key: Key) -> tuple[Any, ...] | None:
+        released = self.generalisation.apply(*key)
+        meta = None
+        if released is not None:
+            municipality, language, period = released
+            meta = (*self.head, *map(neutralise, (language, municipality, period)))
+        self[key] = meta
+        return meta
 
 
 def _safe_text(text: str) -> str:
