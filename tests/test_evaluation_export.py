@@ -107,6 +107,44 @@ def test_formula_text_is_neutralised_in_both_dialects(app, runner, tmp_path, tex
         assert not cell.startswith(("=", "+", "-", "@", "\t", "\r"))
 
 
+def test_a_formula_in_a_released_group_value_is_neutralised_too(app, runner, tmp_path):
+    # The quasi-identifiers come from the store as written; the export must not trust them.
+    add_responses(app, 5, municipality="=1+1", language="-da")
+    _, path = export(runner, tmp_path)
+    header, first = read_csv(path)[:2]
+    row = dict(zip(header, first, strict=True))
+    assert (row["municipality"], row["language"]) == ("'=1+1", "'-da")
+
+
+def test_values_that_do_not_fit_the_definition_are_left_empty(app, runner, tmp_path):
+    misfits = add_responses(app, 5, answers={
+        "visit_useful": True,  # JSON true is not the code 1
+        "listened": 9,  # not a code of the scale
+        "respected": [4],  # a list where one code belongs
+        "adv_sleep": "1",  # a string, not the code
+        "adv_food": 2.5,
+        "adv_language": 3,  # the one value that fits
+        "changes": 3,  # multiple choice needs a list
+        "comments": 42,  # free text needs a string
+    })
+    odd_lists = add_responses(app, 5, answers={**ANSWERS_18, "changes": [2, "3", [4]]})
+    nothing = add_responses(app, 5, answers={})
+    _, path = export(runner, tmp_path)
+    header, *body = read_csv(path)
+    rows = {row[0]: dict(zip(header, row, strict=True)) for row in body}
+    questions = header[6:]
+    changes = [name for name in questions if name.startswith("changes_")]
+
+    misfit = rows[misfits[0]]
+    assert misfit["adv_language"] == "3"
+    assert {misfit[name] for name in questions if name != "adv_language"} == {""}
+
+    odd = rows[odd_lists[0]]
+    assert [odd[name] for name in changes] == ["1" if name == "changes_2" else "0"
+                                               for name in changes]
+    assert {rows[nothing[0]][name] for name in questions} == {""}
+
+
 def test_numbers_and_ordinary_text_are_not_touched():
     assert neutralise(-3) == -3
     assert neutralise("Tak") == "Tak"

@@ -56,51 +56,66 @@ def header(columns: list[Column]) -> list[str]:
     return [column.name for column in columns]
 
 
+Cells = tuple[int | str | None, ...]
+
+
 def cell_reader(
     columns: list[Column], clean_text: Callable[[str], str]
-) -> Callable[[dict[str, Any]], list[int | str | None]]:
+) -> Callable[[dict[str, Any]], Cells]:
     """A function from one response's answers to its question cells, built once per export.
 
     ``None`` (an empty cell) where nothing was answered. Values that do not fit the definition
-    (a code it does not list, a list where a single code belongs) are left empty rather than
-    guessed at: the codebook must describe every value. The per-column decisions are made here,
-    once, because an export runs this for every one of up to millions of rows.
+    (a code it does not list, a list where a single code belongs, ``true`` where the code 1
+    belongs) are left empty rather than guessed at: the codebook must describe every value.
+
+    An export runs this for every one of up to millions of rows, so the per-column decisions
+    are made here, once, and written out as one straight-line function: a loop over column
+    specifications costs more per row than the checks themselves. Only question ids (as
+    string literals) and integer option codes go into the generated source.
     """
-    specs: list[tuple[str, str, Any]] = []
+    namespace: dict[str, Any] = {"clean_text": clean_text}
+    reads, cells = [], []
+    for n, (question, codes) in enumerate(_questions(columns)):
+        value = f"v{n}"
+        reads.append(f"    {value} = get({question.id!r})\n")
+        if question.type == "multiple":
+            cells.append(_multiple_cells(value, codes))
+        elif question.type == "text":
+            cells.append(f"(clean_text({value}) if type({value}) is str and {value} else None)")
+        elif question.type == "number":
+            cells.append(f"({value} if type({value}) is int else None)")
+        else:
+            # ``type(...) is int`` first: it keeps booleans out (JSON true is not the code 1)
+            # and lists and objects away from the set, which cannot hash them.
+            namespace[f"codes{n}"] = frozenset(codes)
+            cells.append(f"({value} if type({value}) is int and {value} in codes{n} else None)")
+    source = (
+        "def cells(answers):\n    get = answers.get\n"
+        + "".join(reads)
+        + "    return (" + "".join(f"{cell}, " for cell in cells) + ")\n"
+    )
+    exec(compile(source, "<export cell reader>", "exec"), namespace)  # noqa: S102
+    return namespace["cells"]
+
+
+def _questions(columns: list[Column]) -> list[tuple[Question, tuple[int, ...]]]:
+    """Each question with columns once, in column order, with its codes (option columns' for
+    multiple choice, whose columns are adjacent: see export_columns)."""
+    questions: list[tuple[Question, tuple[int, ...]]] = []
     for column in columns:
         question = column.question
-        if question is None:
+        if question is None or (questions and questions[-1][0] is question):
             continue
         if question.type == "multiple":
-            # One spec per question: its option columns are adjacent (see export_columns).
-            if specs and specs[-1][:2] == ("multiple", question.id):
-                continue
             codes = tuple(c.option.code for c in columns if c.question is question)  # type: ignore[union-attr]
-            specs.append(("multiple", question.id, codes))
-        elif question.type in ("text", "number"):
-            specs.append((question.type, question.id, None))
         else:
-            specs.append(("code", question.id, frozenset(question.codes)))
+            codes = question.codes
+        questions.append((question, codes))
+    return questions
 
-    def cells(answers: dict[str, Any]) -> list[int | str | None]:
-        row: list[int | str | None] = []
-        append, get = row.append, answers.get
-        for kind, question_id, payload in specs:
-            value = get(question_id)
-            if kind == "multiple":
-                if type(value) is list:
-                    row.extend([1 if code in value else 0 for code in payload])
-                else:
-                    row.extend([None] * len(payload))
-            elif value is None:
-                append(None)
-            elif kind == "code":
-                # ``type(value) is int`` keeps booleans out: JSON true is not the code 1.
-                append(value if type(value) is int and value in payload else None)
-            elif kind == "text":
-                append(clean_text(value) if type(value) is str and value else None)
-            else:
-                append(value if type(value) is int else None)
-        return row
 
-    return cells
+def _multiple_cells(value: str, codes: tuple[int, ...]) -> str:
+    """One 0/1 cell per option if the answer is a list, else as many empty cells."""
+    ticks = ", ".join(f"1 if {int(code)!r} in {value} else 0" for code in codes)
+    empty = ", ".join("None" for _ in codes)
+    return f"*(({ticks},) if type({value}) is list else ({empty},))"

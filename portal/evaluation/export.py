@@ -11,7 +11,7 @@ from ..extensions import db
 from ..models.personal import AuditEvent
 from . import bundle, codebook, csv_export
 from .columns import header
-from .dataset import ExportPlan, iter_rows
+from .dataset import ExportPlan, released_batches
 
 MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -56,7 +56,8 @@ def _in_a_locale(chunks: Iterator[bytes]) -> Iterator[bytes]:
 
 def _chunks(plan: ExportPlan, fmt: str) -> Iterator[bytes]:
     if fmt in ("csv", "excel"):
-        return csv_export.encode(csv_export.stream_csv(header(plan.columns), iter_rows(plan), fmt))
+        rows = released_batches(plan)
+        return csv_export.encode(csv_export.stream_neutralised(header(plan.columns), rows, fmt))
     if fmt == "codebook":
         return csv_export.encode(codebook.stream_codebook(plan))
     if fmt == "datapackage":
