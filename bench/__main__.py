@@ -285,7 +285,8 @@ def table(results: dict[str, Any]) -> str:
                 if "fault" in run:
                     f = run["fault"]
                     lines.append(
-                        f"{'':4}killed pid {f.get('pid')}: {f['parents_cut_off']} parents cut "
+                        f"{'':4}killed pid {', '.join(map(str, f.get('pids', [])))}: "
+                        f"{f['parents_cut_off']} parents cut "
                         f"off ({f['parents_whose_submit_was_cut_off']} at submit), "
                         f"{f['their_retries']} retries, "
                         f"{f['cut_off_submits_ending_with_one_response']} cut-off submits "

@@ -35,15 +35,20 @@ EIGHTEEN_MONTHS: list[dict[str, str | list[str]]] = [
 
 
 class InFlight:
-    """How many tracked requests are sent and not yet answered, across threads."""
+    """How many tracked requests are sent and not yet answered, and how many were cut off."""
 
     def __init__(self) -> None:
         self.count = 0
+        self.cut_off = 0
         self._lock = threading.Lock()
 
     def change(self, delta: int) -> None:
         with self._lock:
             self.count += delta
+
+    def lost_one(self) -> None:
+        with self._lock:
+            self.cut_off += 1
 
 
 class UnexpectedResponse(RuntimeError):
@@ -111,6 +116,8 @@ class Parent:
                 break
             except CUT_OFF:
                 self.cut_off_paths.append(f"{method} {path}")
+                if self.tracker:
+                    self.tracker.lost_one()
                 attempt += 1
                 if time.monotonic() >= retry_until or attempt > 20:
                     raise
