@@ -15,9 +15,9 @@ from flask import Flask, current_app
 
 #: Stands in for the form token in the cached text: text no page, translation or token has.
 TOKEN_SLOT = "csrf-token-slot-2f8c41d9"  # noqa: S105  (a placeholder, not a secret)
-#: Questionnaires × pages × languages × places is a few thousand at most; the bound only
-#: protects memory against a definition with very many conditional combinations.
-MAX_ENTRIES = 4096
+#: Questionnaires × pages × languages × places is a few hundred (about 8 KB each); the bound
+#: only protects memory against a definition with very many conditional combinations.
+MAX_ENTRIES = 1024
 
 
 def enabled(app: Flask) -> bool:

@@ -86,5 +86,10 @@ def _first(store: str, statement: Select[Any], key: int | str) -> Row[Any] | Non
     # A page view only reads: a connection of its own skips the session's bookkeeping, about
     # half of what a read through the session costs.
     with db.engines[store].connect() as connection:
-        connection.execution_options(portal_single_read=True)
+        # One SELECT is consistent on its own: no BEGIN (SQLite, stores.py) and no BEGIN and
+        # ROLLBACK round trips to the server (PostgreSQL, autocommit).
+        if connection.dialect.name == "sqlite":
+            connection.execution_options(portal_single_read=True)
+        else:
+            connection.execution_options(isolation_level="AUTOCOMMIT")
         return connection.execute(statement, {"id": key}).first()
