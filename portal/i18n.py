@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
+from babel import Locale
 from flask import current_app, request, session
 
 from .config import RTL_LANGUAGES
@@ -95,12 +97,23 @@ def is_staff_path(path: str) -> bool:
     return any(path == prefix or path.startswith(prefix + "/") for prefix in STAFF_PATH_PREFIXES)
 
 
-def select_locale() -> str:
+def select_locale() -> Locale:
     """Explicit choice, then the invitation's language, then the browser, then Danish.
 
     Staff and evaluation pages only choose between Danish and English: an Arabic browser must
     not get a right-to-left page of English fallback text.
     """
+    return _locale(_locale_code())
+
+
+@functools.cache
+def _locale(code: str) -> Locale:
+    # Flask-Babel would parse the code again on every request, which looks for the locale's
+    # data file on disk each time; a Locale is immutable, so each is parsed once.
+    return Locale.parse(code)
+
+
+def _locale_code() -> str:
     if is_staff_path(request.path):
         enabled = [lang for lang in languages() if lang in STAFF_LANGUAGES]
         return request.accept_languages.best_match(enabled) or current_app.config[
