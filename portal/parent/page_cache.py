@@ -10,8 +10,11 @@ afresh every time, so no answer is ever kept here (bench/README.md has the figur
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
+from typing import Any
 
 from flask import Flask, current_app
+
+from ..questionnaires import Definition
 
 #: Stands in for the form token in the cached text: text no page, translation or token has.
 TOKEN_SLOT = "csrf-token-slot-2f8c41d9"  # noqa: S105  (a placeholder, not a secret)
@@ -23,6 +26,18 @@ MAX_ENTRIES = 1024
 def enabled(app: Flask) -> bool:
     # Where templates reload on change (development), a cached page would hide the edit.
     return not (app.debug or app.config.get("TEMPLATES_AUTO_RELOAD"))
+
+
+def key(
+    definition: Definition, index: int, answers: dict[str, Any], visible: list[int], locale: str
+) -> Hashable:
+    """Everything an unanswered page shows apart from the token: which page of which
+    questionnaire, in which language, where it is in the parent's questionnaire (progress, last
+    page or not) and which of its questions the parent's other answers show."""
+    shown = tuple(q.id for q in definition.pages[index].questions if q.is_visible(answers))
+    place = visible.index(index) if index in visible else len(visible)
+    return (definition.key, definition.version, index, locale, place, len(visible),
+            index >= visible[-1], shown)
 
 
 def blank_page(key: Hashable, render: Callable[[str], str], token: str) -> str:

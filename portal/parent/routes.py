@@ -259,18 +259,14 @@ def page(number: int) -> Any:
         "errors": errors,
         "notice": notice,
     }
-    if errors or notice or any(current.values()) or "_flashes" in session or not (
-        page_cache.enabled(current_app)
-    ):
-        return render_template("parent/page.html", **context), (400 if errors else 200)
-    shown = tuple(q.id for q in definition.pages[index].questions if q.is_visible(saved))
-    key = (definition.key, definition.version, index, str(get_locale()), position,
-           len(visible), index >= visible[-1], shown)
-    return page_cache.blank_page(
-        key,
-        lambda slot: render_template("parent/page.html", **context, csrf_token=lambda: slot),
-        generate_csrf(),
-    )
+    unanswered = not (errors or notice or any(current.values()) or "_flashes" in session)
+    if unanswered and page_cache.enabled(current_app):
+        return page_cache.blank_page(
+            page_cache.key(definition, index, saved, visible, str(get_locale())),
+            lambda slot: render_template("parent/page.html", **context, csrf_token=lambda: slot),
+            generate_csrf(),
+        )
+    return render_template("parent/page.html", **context), (400 if errors else 200)
 
 
 def _after_save(
