@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, render_template
-from flask_babel import get_locale
+from flask_babel import get_locale, get_translations
 from flask_wtf.csrf import CSRFError
 
 from . import config, i18n, logging_filters, security, sessions, stores
@@ -80,7 +80,11 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     @app.context_processor
     def _layout() -> dict[str, Any]:
         locale = str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"])
-        return {"lang": locale, "text_dir": i18n.text_direction(locale)}
+        return {
+            "lang": locale,
+            "text_dir": i18n.text_direction(locale),
+            **i18n.bound_gettext(get_translations()),
+        }
 
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError):  # noqa: ANN202

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
+from typing import Any
 
 from babel import Locale
 from flask import current_app, request, session
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
 
 from .config import RTL_LANGUAGES
 
@@ -132,3 +136,33 @@ def _locale_code() -> str:
 def text_direction(locale: str) -> str:
     """``rtl`` for Arabic, Farsi and Urdu, else ``ltr``: the value of ``<html dir>``."""
     return "rtl" if locale.split("_")[0] in RTL_LANGUAGES else "ltr"
+
+
+def bound_gettext(translations: Any) -> dict[str, Any]:
+    """``gettext`` and ``ngettext`` for one template render, bound to its catalogue.
+
+    Flask-Babel's Jinja callables find the catalogue again, through several context lookups,
+    for every string: about a fifth of a question page. A render happens inside whatever
+    ``force_locale`` is in effect, so binding the catalogue found when it starts is the same
+    catalogue. Same behaviour as Jinja's "newstyle" gettext: the result is marked safe where
+    the template autoescapes, then formatted with the keyword arguments (escaped).
+    """
+
+    @pass_context
+    def gettext(context: Context, string: str, /, **variables: Any) -> str:
+        text = translations.ugettext(string)
+        if context.eval_ctx.autoescape:
+            text = Markup(text)  # noqa: S704  (our catalogue; the variables get escaped)
+        return text % variables
+
+    @pass_context
+    def ngettext(
+        context: Context, singular: str, plural: str, num: int, /, **variables: Any
+    ) -> str:
+        variables.setdefault("num", num)
+        text = translations.ungettext(singular, plural, num)
+        if context.eval_ctx.autoescape:
+            text = Markup(text)  # noqa: S704  (our catalogue; the variables get escaped)
+        return text % variables
+
+    return {"gettext": gettext, "ngettext": ngettext}
