@@ -11,8 +11,8 @@ from collections.abc import Iterable, Iterator
 
 from flask_babel import gettext as _
 
-from . import codebook, csv_export
-from .dataset import ExportPlan, released_batches
+from . import codebook
+from .dataset import ExportPlan, released_csv
 from .disclosure import describe
 
 EXCEL_FILE = "responses_excel_da.csv"
@@ -65,8 +65,8 @@ def stream_zip(plan: ExportPlan) -> Iterator[bytes]:
     """responses.csv, the Danish Excel variant, codebook.csv, datapackage.json and NOTES.txt."""
     sink = _Sink()
     members: list[tuple[str, Iterable[str]]] = [
-        (codebook.DATA_FILE, _data(plan, "csv")),
-        (EXCEL_FILE, _data(plan, "excel")),
+        (codebook.DATA_FILE, released_csv(plan, "csv")),
+        (EXCEL_FILE, released_csv(plan, "excel")),
         (codebook.CODEBOOK_FILE, codebook.stream_codebook(plan)),
         ("datapackage.json", [codebook.datapackage_json(plan)]),
         (NOTES_FILE, [notes_text(plan)]),
@@ -80,11 +80,3 @@ def stream_zip(plan: ExportPlan) -> Iterator[bytes]:
                     if data:
                         yield data
     yield sink.take()
-
-
-def _data(plan: ExportPlan, dialect: str) -> Iterator[str]:
-    return csv_export.stream_neutralised(_header(plan), released_batches(plan), dialect)
-
-
-def _header(plan: ExportPlan) -> list[str]:
-    return [column.name for column in plan.columns]

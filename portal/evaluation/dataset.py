@@ -21,8 +21,8 @@ from ..extensions import db
 from ..models.responses import Response
 from ..questionnaires import Definition
 from . import disclosure
-from .columns import Column, cell_reader, export_columns
-from .csv_export import neutralise
+from .columns import Column, cell_reader, export_columns, header
+from .csv_export import neutralise, stream_neutralised
 from .disclosure import Generalisation, Key
 from .filters import ExportFilters
 
@@ -125,6 +125,11 @@ def released_batches(
                     continue
                 batch.append((neutralise(response_id),) + meta + cells(_decode(answers) or {}))
             yield batch
+
+
+def released_csv(plan: ExportPlan, dialect: str) -> Iterator[str]:
+    """The responses file's text in one of the CSV dialects (``csv_export.DIALECTS``)."""
+    return stream_neutralised(header(plan.columns), released_batches(plan), dialect)
 
 
 class _ReleasedMeta(dict[Key, "tuple[Any, ...] | None"]):

@@ -10,8 +10,7 @@ from flask_babel import force_locale
 from ..extensions import db
 from ..models.personal import AuditEvent
 from . import bundle, codebook, csv_export
-from .columns import header
-from .dataset import ExportPlan, released_batches
+from .dataset import ExportPlan, released_csv
 
 MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -56,8 +55,7 @@ def _in_a_locale(chunks: Iterator[bytes]) -> Iterator[bytes]:
 
 def _chunks(plan: ExportPlan, fmt: str) -> Iterator[bytes]:
     if fmt in ("csv", "excel"):
-        rows = released_batches(plan)
-        return csv_export.encode(csv_export.stream_neutralised(header(plan.columns), rows, fmt))
+        return csv_export.encode(released_csv(plan, fmt))
     if fmt == "codebook":
         return csv_export.encode(codebook.stream_codebook(plan))
     if fmt == "datapackage":
