@@ -150,19 +150,19 @@ def bound_gettext(translations: Any) -> dict[str, Any]:
 
     @pass_context
     def gettext(context: Context, string: str, /, **variables: Any) -> str:
-        text = translations.ugettext(string)
-        if context.eval_ctx.autoescape:
-            text = Markup(text)  # noqa: S704  (our catalogue; the variables get escaped)
-        return text % variables
+        return _format(context, translations.ugettext(string), variables)
 
     @pass_context
     def ngettext(
         context: Context, singular: str, plural: str, num: int, /, **variables: Any
     ) -> str:
         variables.setdefault("num", num)
-        text = translations.ungettext(singular, plural, num)
-        if context.eval_ctx.autoescape:
-            text = Markup(text)  # noqa: S704  (our catalogue; the variables get escaped)
-        return text % variables
+        return _format(context, translations.ungettext(singular, plural, num), variables)
 
     return {"gettext": gettext, "ngettext": ngettext}
+
+
+def _format(context: Context, text: str, variables: dict[str, Any]) -> str:
+    if context.eval_ctx.autoescape:
+        text = Markup(text)  # noqa: S704  (our catalogue; the variables get escaped)
+    return text % variables
