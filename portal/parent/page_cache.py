@@ -29,15 +29,14 @@ def enabled(app: Flask) -> bool:
 
 
 def key(
-    definition: Definition, index: int, answers: dict[str, Any], visible: list[int], locale: str
+    definition: Definition, index: int, answers: dict[str, Any], locale: str, progress: tuple
 ) -> Hashable:
     """Everything an unanswered page shows apart from the token: which page of which
-    questionnaire, in which language, where it is in the parent's questionnaire (progress, last
-    page or not) and which of its questions the parent's other answers show."""
+    questionnaire, in which language, where it is in the parent's questionnaire (``progress``:
+    position, total, last page or not) and which of its questions the parent's other answers
+    show."""
     shown = tuple(q.id for q in definition.pages[index].questions if q.is_visible(answers))
-    place = visible.index(index) if index in visible else len(visible)
-    return (definition.key, definition.version, index, locale, place, len(visible),
-            index >= visible[-1], shown)
+    return (definition.key, definition.version, index, locale, progress, shown)
 
 
 def blank_page(key: Hashable, render: Callable[[str], str], token: str) -> str:

@@ -262,7 +262,10 @@ def page(number: int) -> Any:
     unanswered = not (errors or notice or any(current.values()) or "_flashes" in session)
     if unanswered and page_cache.enabled(current_app):
         return page_cache.blank_page(
-            page_cache.key(definition, index, saved, visible, str(get_locale())),
+            page_cache.key(
+                definition, index, saved, str(get_locale()),
+                (position, context["total"], context["is_last"]),
+            ),
             lambda slot: render_template("parent/page.html", **context, csrf_token=lambda: slot),
             generate_csrf(),
         )
