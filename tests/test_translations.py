@@ -26,7 +26,7 @@ from portal.i18n import (
 from portal.models.personal import Invitation, InvitationStatus
 from portal.timeutil import utcnow
 
-from .conftest import EIGHTEEN_MONTHS, Parent, create_link
+from .conftest import EIGHTEEN_MONTHS, Parent, create_link, flush_responses
 from .translation_helpers import (
     ROOT,
     catalogue,
@@ -453,6 +453,7 @@ def test_answer_codes_do_not_depend_on_the_language(app):
         for number, answers in enumerate(EIGHTEEN_MONTHS, start=1):
             last = number == len(EIGHTEEN_MONTHS)
             parent.answer(number, answers, action="submit" if last else "next")
+    flush_responses(app)
     with app.app_context():
         for response in db.session.execute(db.select(Response)).scalars():
             codes[response.language] = response.answers
