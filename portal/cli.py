@@ -191,6 +191,29 @@ def purge_command() -> None:
     click.echo(f"Contact details deleted from {count} invitations.")
 
 
+responses_group = AppGroup("responses", help="Pending submissions and their mixed batches.")
+
+
+@responses_group.command("flush")
+@click.option("--force", is_flag=True,
+              help="Release whatever waits, even below PORTAL_MIX_MIN_BATCH (says so).")
+def flush_responses_command(force: bool) -> None:
+    """Release pending submissions into the response table in one mixed batch, if one is due.
+
+    Run it from a timer (docs/deployment.md); safe to run twice at once."""
+    from . import mixing
+
+    result = mixing.flush(scheduled=True, force=force)
+    if result.flushed:
+        click.echo(f"Released {result.flushed} responses in one mixed batch"
+                   + (" (below the minimum: timeout or --force)." if result.forced else "."))
+    else:
+        click.echo(f"Nothing released: {result.waiting} submissions waiting "
+                   f"(a batch needs {mixing.minimum()}).")
+    if not result.scrubbed:
+        click.echo("The write-ahead log could not be truncated (busy); the next run retries.")
+
+
 @click.command("demo")
 @with_appcontext
 def demo_command() -> None:
@@ -230,3 +253,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(staff)
     app.cli.add_command(send_reminders_command)
     app.cli.add_command(purge_command)
+    app.cli.add_command(responses_group)
