@@ -184,11 +184,12 @@ def send_reminders_command(limit: int | None) -> None:
 @click.command("purge")
 @with_appcontext
 def purge_command() -> None:
-    """Delete contact details of invitations closed more than PORTAL_RETENTION_DAYS ago."""
-    from .staff.followup import purge
+    """Delete what is past its retention: contact details, abandoned drafts, consent records
+    and invitations (portal/retention.py); says what it deleted."""
+    from .retention import purge
 
-    count = purge()
-    click.echo(f"Contact details deleted from {count} invitations.")
+    for line in purge().lines():
+        click.echo(line)
 
 
 responses_group = AppGroup("responses", help="Pending submissions and their mixed batches.")

@@ -28,6 +28,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import delete, func, insert, select, update
 
+from . import stores
 from .extensions import db
 from .models.responses import PendingSubmission, Response
 
@@ -152,20 +153,4 @@ def scrub(timeout_s: float | None = None) -> bool:
     """Erase the trace of flushed pending rows. SQLite: checkpoint the WAL into the file and
     truncate it to zero bytes (the rows were already zeroed by ``secure_delete``). PostgreSQL:
     nothing left to do (the flush truncated the table). False if readers kept the WAL busy."""
-    engine = db.engines["responses"]
-    if engine.dialect.name != "sqlite":
-        return True
-    with engine.connect() as connection:
-        # No BEGIN: a checkpoint cannot run inside a transaction.
-        connection = connection.execution_options(portal_single_read=True)
-        if timeout_s is not None:
-            connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(timeout_s * 1000)}")
-        try:
-            busy, _log, _done = connection.exec_driver_sql(
-                "PRAGMA wal_checkpoint(TRUNCATE)"
-            ).one()
-        finally:
-            if timeout_s is not None:
-                busy_ms = int(float(current_app.config["SQLITE_BUSY_TIMEOUT_SECONDS"]) * 1000)
-                connection.exec_driver_sql(f"PRAGMA busy_timeout = {busy_ms}")
-    return busy == 0
+    return stores.truncate_wal("responses", timeout_s)

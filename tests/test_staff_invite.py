@@ -141,7 +141,9 @@ def test_failed_sms_is_kept_visible_and_retryable(app, staff_as, sms_gateway, ca
     assert invitation(app, failed.id).status == "sent"
     assert len(sms_gateway.requests) == 2
     # The link from the failed attempt never reached anyone; the new one works.
-    Parent(app.test_client()).open(token_in(sms_gateway.requests[1]["json"]["message"]))
+    opener = Parent(app.test_client())
+    opener.open(token_in(sms_gateway.requests[1]["json"]["message"]))
+    opener.choose_language("da")  # "opened" is recorded when a person acts, not on a GET
     assert invitation(app, failed.id).status == "opened"
 
     logged = "\n".join(r.getMessage() for r in caplog.records)
@@ -241,8 +243,10 @@ def test_qr_code_on_screen_stores_no_contact(app, staff_as):
     assert (made.channel, made.phone, made.email, made.status) == ("qr", None, None, "created")
     assert not attempts(app)
 
-    # The scanned link works.
-    Parent(app.test_client()).open(token_in(html))
+    # The scanned link works ("opened" once the parent acts, not on the camera app's GET).
+    scanned = Parent(app.test_client())
+    scanned.open(token_in(html))
+    scanned.choose_language("da")
     assert invitation(app, made.id).status == "opened"
 
     # Another staff member cannot fetch the code.

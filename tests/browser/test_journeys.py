@@ -19,7 +19,7 @@ from portal.extensions import db
 from portal.models.personal import Invitation, InvitationStatus
 from portal.models.responses import Response
 
-from ..conftest import STAFF_PASSWORD, create_link, make_staff
+from ..conftest import STAFF_PASSWORD, create_link, flush_responses, make_staff
 from ..evaluation_data import add_responses
 from ..translation_helpers import catalogue
 from .conftest import PHONE, SCREENSHOTS
@@ -51,6 +51,7 @@ def context_factory(browser: Any) -> Iterator[Any]:
 
 
 def stored_responses(app: Flask) -> list[Response]:
+    flush_responses(app)  # released in mixed batches (portal/mixing.py)
     with app.app_context():
         return list(db.session.execute(db.select(Response)).scalars())
 
