@@ -390,3 +390,28 @@ def test_the_other_device_page_speaks_every_language(app, lang):
     english = "This questionnaire is being answered on another device"
     assert (english in page) == (lang == "en")
     assert "<h1>" in page
+
+
+def test_after_submitting_the_cookies_hold_no_draft_id_or_key(app, parent):
+    """The phone after submitting: neither cookie holds the draft's id or key any more. Just
+    before the submit they do (so the check can fail)."""
+    invitation_id, token = create_link(app)
+    parent.start(token)
+    for number, answers in enumerate(EIGHTEEN_MONTHS[:-1], start=1):
+        parent.answer(number, answers)
+    before = _draft_cookie(parent)
+    assert before
+    parent.answer(4, EIGHTEEN_MONTHS[-1], action="submit")
+    assert parent.client.get_cookie("portal_draft") is None
+    with parent.client.session_transaction("/s/") as session:
+        assert set(session) <= {"inv", "lang", "invitation_lang", "csrf_token", "_flashes"}
+        values = " ".join(str(v) for v in session.values())
+    # Neither the draft's id nor its key (as the cookie carried them) is in the session.
+    from flask import request
+
+    from portal.parent import drafts
+
+    with app.test_request_context("/s/", headers={"Cookie": f"portal_draft={before}"}):
+        key = drafts.read_cookie(request)[str(invitation_id)]
+    assert key.draft_id not in values
+    assert parent.client.get("/s/thanks").status_code == 200
