@@ -117,6 +117,7 @@ def bench_portal(
         if wanted("weight") and stores_label == "sqlite":
             out["weight"] = weight.run(server.port, portal.link_via_cli())
         if wanted("submit"):
+            out["requests_per_step"] = submissions.requests_to_first_step(portal, server)
             out["submit"] = submissions.run(portal, server, PARENTS)
             out["submit_killed_worker"] = submissions.run(portal, server, PARENTS, True)
             out["flush_speed"] = submissions.flush_speed(portal, FLUSH_ROWS)
@@ -311,6 +312,10 @@ def table(results: dict[str, Any]) -> str:
                         f"{f['cut_off_submits_ending_with_one_response']} cut-off submits "
                         "ended with exactly one response"
                     )
+        steps = part.get("requests_per_step")
+        if isinstance(steps, dict):
+            lines.append(f"{label + ': requests per step':40} " + ", ".join(
+                f"{name.replace('_', ' ')} {count}" for name, count in steps.items()))
         speed = part.get("flush_speed")
         if isinstance(speed, dict) and "rows_per_s" in speed:
             lines.append(f"{label + ': flush of pending rows':40} {speed['rows']} rows in "

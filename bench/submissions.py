@@ -317,3 +317,25 @@ print(json.dumps({{"rows": result.flushed, "seconds": round(seconds, 3),
                   "rows_per_s": round(result.flushed / seconds), "scrubbed": result.scrubbed}}))
 """)
     return json.loads(out.strip().splitlines()[-1])
+
+
+def requests_to_first_step(portal: Portal, server: Gunicorn) -> dict[str, Any]:
+    """Requests a phone makes from tapping the link to each step's page, redirects included
+    (issue 16: the minimum post/redirect/get needs is 2 to the first step, 2 per form)."""
+    parent = Parent(HOST, server.port)
+
+    def follow(reply: Any) -> int:
+        count = 1
+        while reply.status in (301, 302, 303):
+            reply = parent.request("GET", reply.location)
+            count += 1
+        if reply.status == 200:
+            parent.html = reply.text
+        return count
+
+    out = {"link_to_language_page": follow(parent.request("GET", portal.link_via_cli()))}
+    reply = parent.post("/s/language", {"language": "da"})
+    out["language_to_consent_page"] = follow(reply)
+    reply = parent.post("/s/consent", {"yes": "1"})
+    out["consent_to_first_question"] = follow(reply)
+    return out

@@ -26,6 +26,7 @@ from ..i18n import NATIVE_NAMES, languages, text_direction
 from ..models.personal import Invitation, InvitationStatus
 from ..questionnaires import Definition
 from ..questionnaires.answers import merge, read_page
+from ..stores import writes_on_get
 from ..timeutil import utcnow
 from . import answering, bp, drafts, page_cache, state
 from .consent import record_consent, render_consent
@@ -170,6 +171,7 @@ def _step_url() -> str:
 
 
 @bp.get("/")
+@writes_on_get  # may repair a status after a crash (rare: steps link to each other directly)
 def start() -> Any:
     """Send the parent to the step they are at."""
     if g.draft_key is not None and answering.repair(g.draft_key, _invitation()):
