@@ -284,6 +284,9 @@ def collect_parent_pages(app: Flask, lang: str) -> list[tuple[str, str]]:
         pages.add(f"{key}: language chosen", parent.choose_language(lang))
         pages.add(f"{key}: consent", parent.get("/s/consent"))
         parent.consent(True)
+        other = Parent(pages.browser())  # the same link on another phone (parent/drafts.py)
+        other.open(token)
+        pages.add(f"{key}: answered on another device", other.choose_language(lang))
         last_page = len(definition.pages)
         parent.get(f"/s/page/{last_page}")
         pages.add(f"{key}: sent too early", parent.post(
