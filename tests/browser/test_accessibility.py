@@ -131,6 +131,17 @@ def test_parent_pages_have_no_wcag_violations(
     assert path_of(page) == "/s/declined"
     scan.check(page, "declined")
 
+    # The same link on another phone (no draft key): the kind "another device" page.
+    _, token = create_link(app, "18-months", language)
+    parent.open_link(token)
+    parent.choose_language(language)
+    parent.consent(True)
+    page.context.clear_cookies()
+    parent.open_link(token)
+    parent.choose_language(language)
+    assert page.locator("h1").count() == 1
+    scan.check(page, "answered on another device")
+
     registry = app.extensions["questionnaires"]
     for key in sorted({definition.key for definition in registry}):
         definition = registry.current(key)
