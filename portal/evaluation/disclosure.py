@@ -8,7 +8,6 @@ responses. Rows that no step can hide are left out, and the notes say how many.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -210,18 +209,9 @@ def shown_count(n: int, k: int) -> str:
 
 # --- Free text ---------------------------------------------------------------------------------
 
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-# DDMMYY-XXXX, with or without the dash (or a space); the date part must look like a date.
-_CPR = re.compile(r"(?<!\d)(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])\d{2}[- ]?\d{4}(?!\d)")
-# International numbers: + or 00, a country code, then at least six more digits.
-_PHONE_INTERNATIONAL = re.compile(r"(?<![\w+])(?:\+|00)[1-9]\d{0,2}(?:[ .-]?\d){6,13}(?!\d)")
-# Danish numbers: eight digits, grouped any way people write them (12 34 56 78, 1234 5678).
-_PHONE_DANISH = re.compile(r"(?<![\d+])\d(?:[ .-]?\d){7}(?!\d)")
-
 
 def mask_text(text: str) -> str:
-    """Replace CPR numbers, phone numbers and e-mail addresses in a free-text answer."""
-    text = _EMAIL.sub("[email]", text)
-    text = _CPR.sub("[cpr]", text)
-    text = _PHONE_INTERNATIONAL.sub("[phone]", text)
-    return _PHONE_DANISH.sub("[phone]", text)
+    """Replace identifying spans in a free-text answer (see masking.py for the classes)."""
+    from .masking import mask_text as mask
+
+    return mask(text)
