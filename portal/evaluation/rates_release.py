@@ -30,7 +30,7 @@ def build_rates(
                 per[OTHER].update(per.pop(code))
     values = sorted(per)
     body = [[sum(per[v][o] for o in STAGE_OUTCOMES[s]) for s in STAGES] for v in values]
-    hidden = suppress(body, k, enabled=not naive, partition=False)
+    hidden = suppress(body, k, enabled=not naive, partition=False, width=len(STAGES))
     totals = [sum(line[i] for line in body) for i in range(len(STAGES))]
     invited_total = totals[0]
     return {

@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app
+from flask import current_app, has_request_context
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -206,6 +206,16 @@ def build_release(
     naive: bool = False,
 ) -> Release:
     """Build, freeze and audit one release. Raises ReleaseError if it must not be built."""
+    if has_request_context():
+        return _build_release(key, version, start, length, actor=actor, k=k, naive=naive)
+    # Outside a request (CLI, cron) messages, notes and the report are in the default language.
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        return _build_release(key, version, start, length, actor=actor, k=k, naive=naive)
+
+
+def _build_release(
+    key: str, version: int, start: str, length: str, *, actor: str, k: int | None, naive: bool
+) -> Release:
     registry = current_app.extensions["questionnaires"]
     try:
         definition = registry.get(key, version)
@@ -236,6 +246,8 @@ def build_release(
         g.released = frozenset(counts)
     else:
         g = disclosure.plan_generalisation(counts, k)
+    # Files are written in the default language whoever presses the button, so every
+    # release reads the same.
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
         content = _build_content(definition, filters, g, label, k, naive)
     release = Release(

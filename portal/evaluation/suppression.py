@@ -20,10 +20,16 @@ from __future__ import annotations
 
 
 def suppress(
-    body: list[list[int]], k: int, *, enabled: bool = True, partition: bool = True
+    body: list[list[int]],
+    k: int,
+    *,
+    enabled: bool = True,
+    partition: bool = True,
+    width: int | None = None,
 ) -> list[list[bool]]:
     """Hidden flags for every body line and, last, the total line."""
-    width = len(body[0]) if body else 0
+    if width is None:
+        width = len(body[0]) if body else 0
     total = [sum(line[c] for line in body) for c in range(width)]
     table = [*body, total]
     if not enabled:
