@@ -31,7 +31,7 @@ _EMAIL_SPELT = re.compile(
     rf"(?i)\b[\w.+-]+{_AT}[\w-]+(?:{_DOT}[\w-]+)*?{_DOT}(?:dk|com|net|org|se|no|de|eu|info|"
     r"nu|io|uk)\b"
 )
-_HANDLE = re.compile(r"(?<![\w@])@[A-Za-z0-9_.]{2,30}\b")
+_HANDLE = re.compile(r"(?<![\w@])@[A-Za-z0-9_.]{2,30}\b(?!\()")
 _CPR = re.compile(
     rf"(?<!\d)(?:0[1-9]|[12]\d|3[01]){_SEP_OPT}(?:0[1-9]|1[0-2]){_SEP_OPT}\d{{2}}"
     rf"{_SEP_OPT}{_SEP_OPT}\d{{4}}(?!\d)"
