@@ -237,7 +237,7 @@ def test_national_scale_keeps_every_group_at_least_k_in_every_view(app):
             groups = Counter((r["municipality"], r["language"], r["period"]) for r in rows)
             assert min(groups.values()) >= K
         periods = [(r.period_start, r.period_end) for r in built]
-        for (a_start, a_end), (b_start, b_end) in zip(sorted(periods), sorted(periods)[1:]):
+        for (_s, a_end), (b_start, _e) in zip(sorted(periods), sorted(periods)[1:], strict=False):
             assert a_end < b_start
 
 

@@ -36,7 +36,9 @@ _CPR = re.compile(
     rf"(?<!\d)(?:0[1-9]|[12]\d|3[01]){_SEP_OPT}(?:0[1-9]|1[0-2]){_SEP_OPT}\d{{2}}"
     rf"{_SEP_OPT}{_SEP_OPT}\d{{4}}(?!\d)"
 )
-_PHONE_INTERNATIONAL = re.compile(rf"(?<![\w+])(?:\+|00)[1-9]\d{{0,2}}(?:{_SEP_OPT}\d){{6,13}}(?!\d)")
+_PHONE_INTERNATIONAL = re.compile(
+    rf"(?<![\w+])(?:\+|00)[1-9]\d{{0,2}}(?:{_SEP_OPT}\d){{6,13}}(?!\d)"
+)
 _PHONE_DANISH = re.compile(rf"(?<![\d+])\d(?:{_SEP_OPT}\d){{7}}(?!\d)")
 
 _STREET = (
@@ -58,7 +60,9 @@ _NAME_LEAD = (
     r"husband|wife|nurse|health\s+visitor|doctor|named|called|name\s+is|ismi|imię)"
 )
 _CAPITAL = r"[A-ZÆØÅÄÖÜ][a-zæøåäöüéèáíóúñç'-]+"
-_NAME_AFTER_LEAD = re.compile(rf"(?<=\s)(?:{_NAME_LEAD})\s+((?:{_CAPITAL})(?:\s+{_CAPITAL}){{0,2}})")
+_NAME_AFTER_LEAD = re.compile(
+    rf"(?<=\s)(?:{_NAME_LEAD})\s+((?:{_CAPITAL})(?:\s+{_CAPITAL}){{0,2}})"
+)
 # Two or three capitalised words in a row, not at the start of a sentence: a full name.
 _FULL_NAME = re.compile(rf"(?<![.!?:]\s)(?<!^)(?<=\s)({_CAPITAL}(?:\s+{_CAPITAL}){{1,2}})")
 

@@ -158,7 +158,9 @@ def first_month(key: str, version: int) -> str | None:
         ).scalar()
 
 
-def due_releases(until: str | None = None, length: str = "auto") -> list[tuple[str, int, Candidate]]:
+def due_releases(
+    until: str | None = None, length: str = "auto"
+) -> list[tuple[str, int, Candidate]]:
     """The next release of every questionnaire version whose period has ended."""
     until = until or add_months(utcnow().strftime("%Y-%m"), -1)
     k = disclosure.min_group_size()
