@@ -77,12 +77,16 @@ MAX_SUPPRESSED_SHARE = 0.05
 
 # Information lost at each level, per quasi-identifier. Municipality weighs most: the
 # programme is evaluated municipality by municipality; the month matters least.
-_LANGUAGE_LOSS = (0, 1, 2, 4)  # as is, rare -> other, all but the most common -> other, all
+# Language: as is, fewer than k -> other, fewer than 4k -> other, all but the most common ->
+# other, all. Municipality: as is, fewer than k -> other, fewer than 4k, fewer than 10k, all.
+_LANGUAGE_LOSS = (0, 1, 1.5, 2, 4)
 _PERIOD_LOSS = {"month": 0, "quarter": 1, "year": 2, "all": 4}
-_MUNICIPALITY_LOSS = (0, 2, 6)  # as is, small -> other, all
+_MUNICIPALITY_LOSS = (0, 2, 2.5, 3, 6)
 
 
-def plan_generalisation(counts: Mapping[Key, int], k: int) -> Generalisation:
+def plan_generalisation(
+    counts: Mapping[Key, int], k: int, max_suppressed_share: float = MAX_SUPPRESSED_SHARE
+) -> Generalisation:
     """Choose the mildest coarsening under which every released combination has ``k`` rows.
 
     ``counts`` are row counts per raw (municipality, language, period), from an aggregate
@@ -100,16 +104,19 @@ def plan_generalisation(counts: Mapping[Key, int], k: int) -> Generalisation:
     language_levels = (
         {},
         {lang: OTHER for lang, n in languages.items() if n < k},
+        {lang: OTHER for lang, n in languages.items() if n < 4 * k and lang != most_common},
         {lang: OTHER for lang in languages if lang != most_common},
         {lang: ALL for lang in languages},
     )
     municipality_levels = (
         {},
         {code: OTHER for code, n in municipalities.items() if n < k},
+        {code: OTHER for code, n in municipalities.items() if n < 4 * k},
+        {code: OTHER for code, n in municipalities.items() if n < 10 * k},
         {code: ALL for code in municipalities},
     )
-    budget = int(total * MAX_SUPPRESSED_SHARE)
-    best: tuple[tuple[int, int], Generalisation] | None = None
+    budget = int(total * max_suppressed_share)
+    best: tuple[tuple[float, int], Generalisation] | None = None
     for lang_level, language_map in enumerate(language_levels):
         for period_level, period_loss in _PERIOD_LOSS.items():
             for muni_level, municipality_map in enumerate(municipality_levels):

@@ -43,6 +43,9 @@ from .disclosure import ALL, OTHER, Generalisation, Key
 from .filters import ExportFilters
 
 PERIOD_LENGTHS = {"quarter": 3, "half": 6, "year": 12}
+#: A release may leave out at most this share of its rows (exports: 5 %). Less, because a
+#: release is the only way the rows leave: what it drops, nobody gets.
+RELEASE_SUPPRESSED_SHARE = 0.01
 ZIP_FILE = "release.zip"
 REPORT_FILE = "REPORT.txt"
 #: Internal files: the pages' tables. Never offered for download.
@@ -125,7 +128,8 @@ def _filters(key: str, version: int, start: str, end: str) -> ExportFilters:
 def candidate(key: str, version: int, start: str, length: str, k: int) -> Candidate:
     end = add_months(start, PERIOD_LENGTHS[length] - 1)
     counts = group_counts(_filters(key, version, start, end))
-    return Candidate(start, end, length, disclosure.plan_generalisation(counts, k))
+    return Candidate(start, end, length, disclosure.plan_generalisation(
+        counts, k, RELEASE_SUPPRESSED_SHARE))
 
 
 def choose_period(key: str, version: int, start: str, until: str, k: int) -> Candidate | None:
@@ -139,8 +143,9 @@ def choose_period(key: str, version: int, start: str, until: str, k: int) -> Can
             continue
         if option.generalisation.total == 0:
             continue
-        score = (option.merged_municipalities, option.generalisation.suppressed, rank)
-        if score[:2] == (0, 0):
+        g = option.generalisation
+        score = (option.merged_municipalities, g.suppressed / g.total, rank)
+        if option.merged_municipalities == 0 and g.suppressed <= g.total * 0.01:
             return option
         if best is None or score < best[0]:
             best = (score, option)
@@ -247,7 +252,7 @@ def _build_release(
         g = Generalisation(k=1, total=sum(counts.values()))
         g.released = frozenset(counts)
     else:
-        g = disclosure.plan_generalisation(counts, k)
+        g = disclosure.plan_generalisation(counts, k, RELEASE_SUPPRESSED_SHARE)
     # Files are written in the default language whoever presses the button, so every
     # release reads the same.
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
