@@ -117,6 +117,14 @@ def plan_generalisation(
     )
     budget = int(total * max_suppressed_share)
     best: tuple[tuple[float, int], Generalisation] | None = None
+    # Counts with the period already coarsened, once per level: the inner loops then map
+    # far fewer keys (a release has hundreds of raw groups and tries 100 combinations).
+    by_period = {}
+    for level in _PERIOD_LOSS:
+        coarse = Counter[Key]()
+        for (municipality, language, period), n in counts.items():
+            coarse[(municipality, language, period_at(period, level))] += n
+        by_period[level] = coarse
     for lang_level, language_map in enumerate(language_levels):
         for period_level, period_loss in _PERIOD_LOSS.items():
             for muni_level, municipality_map in enumerate(municipality_levels):
@@ -127,7 +135,10 @@ def plan_generalisation(
                     municipalities=dict(municipality_map),
                     total=total,
                 )
-                grouped = _grouped(counts, plan)
+                grouped = Counter[Key]()
+                for (municipality, language, period), n in by_period[period_level].items():
+                    grouped[(municipality_map.get(municipality, municipality),
+                             language_map.get(language, language), period)] += n
                 suppressed = sum(n for n in grouped.values() if n < k)
                 if suppressed > budget:
                     continue

@@ -52,6 +52,8 @@ REPORT_FILE = "REPORT.txt"
 VIEWS_FILE = "_views.json"
 RATES_FILE = "_rates.json"
 DIMENSIONS = ("municipality", "language", "period")
+#: Files whose bytes depend on the questionnaire version and the release, not on its rows.
+ROW_FREE_FILES = frozenset({"codebook.csv", "datapackage.json", REPORT_FILE})
 
 
 class ReleaseError(ValueError):
@@ -415,12 +417,21 @@ def _build_content(
         files.append((entry.name, entry.media_type, b"".join(entry.write())))
     files.append((ZIP_FILE, "application/zip", _zip_of(files)))
     # A coordinator's file: the rows of their municipality where it is released on its own.
-    for code in sorted({key[0] for key in keys if key[0] not in (OTHER, ALL)}):
-        own = [row for row, key in zip(rows, keys, strict=True) if key[0] == code]
+    # Files that do not depend on the rows (codebook, data package, report) are the release's
+    # own bytes, written once rather than once per municipality.
+    written = {name: data for name, _media, data in files}
+    by_code: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+    for row, key in zip(rows, keys, strict=True):
+        if key[0] not in (OTHER, ALL):
+            by_code[key[0]].append(row)
+    for code in sorted(by_code):
         own_plan = ExportPlan(filters=filters, definition=definition, columns=columns,
-                              generalisation=g, rows=own)
-        own_files = [(e.name, e.media_type, b"".join(e.write()))
-                     for e in bundle.bundle_files(own_plan, extra)]
+                              generalisation=g, rows=by_code[code])
+        own_files = [
+            (e.name, e.media_type,
+             written[e.name] if e.name in ROW_FREE_FILES else b"".join(e.write()))
+            for e in bundle.bundle_files(own_plan, extra)
+        ]
         files.append((municipality_zip(code), "application/zip", _zip_of(own_files)))
     files.append((VIEWS_FILE, "application/json", _json(views)))
     files.append((RATES_FILE, "application/json", _json(rates)))
