@@ -30,3 +30,5 @@ GRANT USAGE, CREATE ON SCHEMA public TO :"app_role";
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO :"app_role";
 GRANT USAGE ON SCHEMA public TO :"evaluator_role";
 GRANT SELECT ON response TO :"evaluator_role";
+-- Releases (issue 12): the frozen files evaluators download; not the free-text review queue.
+GRANT SELECT ON release, release_file TO :"evaluator_role";
