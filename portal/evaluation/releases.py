@@ -36,7 +36,7 @@ from ..models.responses import Response
 from ..questionnaires import Definition
 from ..timeutil import utcnow
 from . import bundle, disclosure, suppression
-from .columns import export_columns
+from .columns import cell_reader, export_columns
 from .csv_export import neutralise
 from .dataset import BATCH_SIZE, ExportPlan, _decode, group_counts, reading
 from .disclosure import ALL, OTHER, Generalisation, Key
@@ -331,6 +331,19 @@ def _build_content(
     reviews = {} if naive else _reviewed_texts(definition.key, definition.version)
     text_counts: Counter[str] = Counter()
     cell_columns = [c for c in columns if c.question is not None]
+    # The export's compiled reader (columns.cell_reader) gives every question cell, free text
+    # as written; free text is then replaced by what its review allows.
+    read_cells = cell_reader(columns, lambda text: text)
+    text_positions = [(i, c.name) for i, c in enumerate(cell_columns) if c.name in text_ids]
+    choice_positions = [i for i, c in enumerate(cell_columns) if c.name not in text_ids]
+    meta_cache: dict[Key, tuple[Any, ...]] = {}
+
+    def meta(released: Key) -> tuple[Any, ...]:
+        if released not in meta_cache:
+            meta_cache[released] = tuple(map(neutralise, (released[1], released[0],
+                                                          released[2])))
+        return meta_cache[released]
+
     head = (neutralise(definition.key), definition.version)
     rows: list[tuple[Any, ...]] = []
     keys: list[Key] = []
@@ -349,31 +362,16 @@ def _build_content(
             if released is None:
                 suppressed_from[g.map(*raw)] += 1
                 continue
-            answers = _decode(answers_text) or {}
-            cells: list[Any] = []
-            for column in cell_columns:
-                question = column.question
-                assert question is not None
-                value = answers.get(question.id)
-                if column.option is not None:
-                    cells.append(
-                        (1 if column.option.code in value else 0) if type(value) is list else None
-                    )
-                elif column.name in text_ids:
-                    cells.append(_release_text(value, response_id, question.id, reviews,
-                                               text_counts, naive))
-                elif question.type == "number":
-                    cells.append(value if type(value) is int else None)
-                else:
-                    cells.append(value if type(value) is int and value in question.codes else None)
+            cells = list(read_cells(_decode(answers_text) or {}))
+            for position, question_id in text_positions:
+                cells[position] = _release_text(cells[position], response_id, question_id,
+                                                reviews, text_counts, naive)
             row_id = response_id if naive else str(uuid.uuid4())
             rows.append(
-                (row_id, *head, *map(neutralise, (released[1], released[0], released[2])),
-                 *cells)
+                (row_id, *head, *meta(released), *cells)
             )
             keys.append(released)
-            patterns[tuple(c for c, col in zip(cells, cell_columns, strict=True)
-                           if col.name not in text_ids)] += 1
+            patterns[tuple(cells[i] for i in choice_positions)] += 1
     # The release's own random ids, in their own order: neither row order nor ids lead back.
     order = sorted(range(len(rows)), key=lambda i: rows[i][0])
     rows = [rows[i] for i in order]
@@ -551,15 +549,19 @@ def build_views(
         dimension: dict(Counter(key[d] for key in keys)) for d, dimension in enumerate(DIMENSIONS)
     }
     views["total"] = len(rows)
+    # Column-wise: one transpose, then each table is a Counter over (group value, cell) pairs,
+    # counted in C rather than a Python loop per row, part and dimension.
+    by_column = list(zip(*rows, strict=True)) if rows else []
+    by_dimension = list(zip(*keys, strict=True)) if keys else [(), (), ()]
     for part_id, _question_id, cells in _parts(definition):
-        column = index[part_id]
+        column = by_column[index[part_id]] if by_column else ()
         cell_ids = [cell for cell, _label in cells]
         part_views = {}
         for d, dimension in enumerate(DIMENSIONS):
+            pairs = Counter(zip(by_dimension[d], column, strict=True))
             table: dict[str, Counter[str]] = defaultdict(Counter)
-            for row, key in zip(rows, keys, strict=True):
-                value = row[column]
-                table[key[d]]["" if value is None else str(value)] += 1
+            for (group, value), n in pairs.items():
+                table[group]["" if value is None else str(value)] += n
             values = views["values"][dimension]
             body = [[table[v][c] for c in cell_ids] for v in values]
             hidden = suppression.suppress(body, k, enabled=not naive)
