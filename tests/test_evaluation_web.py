@@ -120,7 +120,9 @@ def test_filters_select_whole_released_groups_only(app, staff_as):
     assert any("municipality=0400" in (e.details.get("reason") or "") for e in audited)
 
 
-def test_coordinator_sees_only_their_municipality_and_is_told_when_merged(app, staff_as):
+def test_coordinator_exports_only_their_municipality(app, staff_as):
+    """A coordinator downloads their municipality's part of a release only, sees only its line,
+    and is told when the release merges their municipality (name kept for docs/security.md)."""
     add_responses(app, 12, municipality="0101", period="2026-01")
     add_responses(app, 12, municipality="0240", period="2026-01")
     add_responses(app, 3, municipality="0751", period="2026-01")
