@@ -260,3 +260,11 @@ def test_building_is_audited_and_the_cli_builds_due_releases(app, runner):
         events = db.session.execute(
             db.select(AuditEvent).filter_by(action="release.built")).scalars().all()
     assert len(events) == 1 and events[0].actor == "cli"
+
+
+def test_an_empty_quarter_does_not_block_the_next_release(app):
+    add_responses(app, 12, period="2026-01")
+    add_responses(app, 12, period="2026-08")
+    with app.app_context():
+        built = releases.build_due(actor="cli", until="2026-12", length="quarter")
+        assert [r.label for r in built] == ["2026-Q1", "2026-Q3"]

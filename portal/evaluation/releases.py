@@ -154,15 +154,17 @@ def choose_period(key: str, version: int, start: str, until: str, k: int) -> Can
     return best[1] if best else None
 
 
-def first_month(key: str, version: int) -> str | None:
+def first_month(key: str, version: int, after: str | None = None) -> str | None:
+    """The first month with responses of this version (from ``after`` on, if given)."""
     from sqlalchemy import func
 
+    statement = select(func.min(Response.period)).where(
+        Response.questionnaire_key == key, Response.questionnaire_version == version
+    )
+    if after is not None:
+        statement = statement.where(Response.period >= after)
     with reading() as connection:
-        return connection.execute(
-            select(func.min(Response.period)).where(
-                Response.questionnaire_key == key, Response.questionnaire_version == version
-            )
-        ).scalar()
+        return connection.execute(statement).scalar()
 
 
 def due_releases(
@@ -175,13 +177,15 @@ def due_releases(
     for definition in current_app.extensions["questionnaires"]:
         key, version = definition.key, definition.version
         existing = releases_of(key, version)
-        if existing:
-            start = add_months(existing[-1].period_end, 1)
-        else:
-            first = first_month(key, version)
-            if first is None:
-                continue
-            start = aligned_start(first, "quarter")
+        after = add_months(existing[-1].period_end, 1) if existing else None
+        first = first_month(key, version, after)
+        if first is None:
+            continue
+        # A period with no responses is skipped (nothing to release), never left blocking the
+        # next one; a release starts on a quarter when that does not overlap the last one.
+        start = aligned_start(first, "quarter")
+        if after is not None and start < after:
+            start = after
         if length == "auto":
             option = choose_period(key, version, start, until, k)
         else:
