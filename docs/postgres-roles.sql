@@ -34,3 +34,5 @@ GRANT TRUNCATE ON pending_submission TO :"app_role";
 -- Evaluators read released responses only: never drafts, never pending submissions.
 GRANT USAGE ON SCHEMA public TO :"evaluator_role";
 GRANT SELECT ON response TO :"evaluator_role";
+-- Releases (issue 12): the frozen files evaluators download; not the free-text review queue.
+GRANT SELECT ON release, release_file TO :"evaluator_role";

@@ -248,9 +248,10 @@ def demo_command() -> None:
 def init_app(app: Flask) -> None:
     app.cli.add_command(invitations)
     app.cli.add_command(demo_command)
-    from .evaluation.cli import export_command
+    from .evaluation.cli import export_command, releases_group
 
     app.cli.add_command(export_command)
+    app.cli.add_command(releases_group)
     app.cli.add_command(staff)
     app.cli.add_command(send_reminders_command)
     app.cli.add_command(purge_command)

@@ -87,11 +87,16 @@ def purge_consent_records(cutoff: datetime) -> int:
 
 def purge_invitations(cutoff: datetime) -> int:
     """Delete invitations closed before ``cutoff`` with their delivery attempts and consent
-    records. The one place invitations are deleted: response rates that must outlive them are
-    counted before this runs (issue 12, InvitationTally)."""
+    records. The one place invitations are deleted: each is first folded into the counts the
+    response rates read (InvitationTally), in the same transaction, so rates outlive it."""
+    from .evaluation.tallies import fold_into_tallies
+
     ids = list(db.session.execute(select(Invitation.id).where(closed_before(cutoff))).scalars())
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
+        fold_into_tallies(
+            db.session.execute(select(Invitation).where(Invitation.id.in_(chunk))).scalars()
+        )
         db.session.execute(delete(DeliveryAttempt).where(DeliveryAttempt.invitation_id.in_(chunk)))
         db.session.execute(delete(ConsentRecord).where(ConsentRecord.invitation_id.in_(chunk)))
         db.session.execute(delete(Invitation).where(Invitation.id.in_(chunk)))

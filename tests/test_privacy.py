@@ -29,7 +29,9 @@ def response_tables():
 def test_response_store_holds_nothing_that_links_back(app):
     with app.app_context():
         tables = list(response_tables())
-    assert {t.name for t in tables} == {"response", "draft", "pending_submission"}
+    assert {t.name for t in tables} == {
+        "response", "draft", "pending_submission", "release", "release_file", "text_review"
+    }
     for table in tables:
         assert not table.foreign_keys, f"{table.name} references another table"
         for column in table.columns:

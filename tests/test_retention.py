@@ -75,6 +75,32 @@ def test_consent_records_and_invitations_go_on_their_schedules(app, runner):
     assert "Invitations deleted: 0." in again.output
 
 
+def test_response_rates_count_the_same_after_the_invitations_are_purged(app, runner):
+    """The purge folds each invitation into the tallies before deleting it: the rates count
+    the same outcomes before and after (without the fold, the completed one would vanish)."""
+    from portal.evaluation.tallies import outcome_counts
+
+    app.config.update(INVITATION_RETENTION_DAYS=180)
+    done, _ = consented_with_draft(app)
+    create_link(app)  # sent, never opened: stays live
+    with app.app_context():
+        db.session.get(Invitation, done).status = "completed"
+        db.session.commit()
+    age(app, done, status_changed_on=181)
+
+    def counts():
+        with app.app_context():
+            key, version = "18-months", app.extensions["questionnaires"].current("18-months").version
+            return outcome_counts(key, version, "2000-01", "2999-12")
+
+    before = counts()
+    assert sum(n for (_, result), n in before.items() if result == "completed") == 1
+    assert "Invitations deleted: 1." in runner.invoke(args=["purge"]).output
+    assert counts() == before
+    with app.app_context():
+        assert db.session.get(Invitation, done) is None
+
+
 @pytest.mark.skipif(bool(POSTGRES_URL), reason="SQLite files")
 def test_what_purge_deleted_is_not_left_in_the_files(app, runner):
     """A file copy after the purge holds no deleted consent record or invitation: the rows

@@ -46,6 +46,8 @@ class Role(enum.StrEnum):
     HEALTH_VISITOR = "health_visitor"
     COORDINATOR = "coordinator"
     EVALUATOR = "evaluator"
+    #: Reads free-text answers one at a time and approves, redacts or withholds them.
+    REVIEWER = "reviewer"
     ADMIN = "admin"
 
 

@@ -28,6 +28,7 @@ ROLE = {
     "health_visitor": _l("Health visitor"),
     "coordinator": _l("Coordinator"),
     "evaluator": _l("Evaluator"),
+    "reviewer": _l("Free-text reviewer"),
     "admin": _l("Administrator"),
 }
 

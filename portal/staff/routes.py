@@ -150,6 +150,8 @@ def home() -> Any:
         if "evaluation.index" in current_app.view_functions:
             return redirect(url_for("evaluation.index"))
         return render_template("staff/evaluator_home.html")
+    if current_user.role == Role.REVIEWER and "evaluation.review" in current_app.view_functions:
+        return redirect(url_for("evaluation.review"))
     return redirect(url_for(".invitation_list"))
 
 

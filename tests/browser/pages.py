@@ -239,7 +239,7 @@ class StaffPages:
 
 @dataclass
 class EvaluationPages:
-    """An evaluator: chooses filters on the export form and downloads the file."""
+    """An evaluator on the releases page: downloads a release's files."""
 
     page: Any
     base_url: str
@@ -247,21 +247,10 @@ class EvaluationPages:
     def open(self) -> None:
         self.page.goto(f"{self.base_url}/evaluation/")
 
-    def choose_filters(
-        self, questionnaire: str, fmt: str = "csv", period_from: str = "",
-        period_to: str = "", municipality: str = "",
-    ) -> None:
-        self.page.locator("select#questionnaire").select_option(questionnaire)
-        for name, value in (("period_from", period_from), ("period_to", period_to)):
-            if value:
-                self.page.locator(f"input#{name}").fill(value)
-        self.page.locator("select#municipality").select_option(municipality)
-        self.page.locator(f'input[name="format"][value="{fmt}"]').check()
-
-    def download(self, keep_as: Path | None = None) -> bytes:
-        """Press Download and return the file's bytes (kept at ``keep_as`` if given)."""
+    def download(self, file_name: str = "responses.csv", keep_as: Path | None = None) -> bytes:
+        """Follow the first release's link to ``file_name``; return the file's bytes."""
         with self.page.expect_download() as info:
-            self.page.locator("form button.primary").click()
+            self.page.locator(f'ul.files a[href$="/{file_name}"]').first.click()
         download = info.value
         if keep_as is not None:
             keep_as.parent.mkdir(parents=True, exist_ok=True)

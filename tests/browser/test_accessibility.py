@@ -19,13 +19,14 @@ import pytest
 from flask import Flask
 
 from portal import links
+from portal.evaluation import releases
 from portal.extensions import db
 from portal.i18n import NATIVE_NAMES, STAFF_LANGUAGES
 from portal.models.personal import Invitation, InvitationStatus
 from portal.timeutil import utcnow
 
 from ..conftest import STAFF_PASSWORD, create_link, make_staff
-from ..evaluation_data import add_responses
+from ..evaluation_data import ANSWERS_18, add_responses
 from .axe import AXE_JS, Scan, require_axe, violations
 from .conftest import PHONE
 from .pages import ParentPages, StaffPages, path_of, valid_answers
@@ -173,8 +174,11 @@ def test_parent_pages_have_no_wcag_violations(
 @pytest.fixture(scope="module")
 def evaluation_responses(module_app: Flask) -> None:
     """Responses for the rates and answers pages to show."""
-    add_responses(module_app, 12, period="2026-03")
+    add_responses(module_app, 12, period="2026-03",
+                  answers={**ANSWERS_18, "comments": "Tak til Mette Hansen fra Læsø"})
     add_responses(module_app, 6, questionnaire="3-years", answers={"interp_needed": 0})
+    with module_app.app_context():
+        releases.build_release("18-months", 1, "2026-01", "quarter", actor="cli")
 
 
 @pytest.fixture
@@ -252,16 +256,20 @@ def test_staff_and_evaluation_pages_have_no_wcag_violations(
     scan.check(page, "set a password")
 
     page.goto(f"{base}/evaluation/")
-    scan.check(page, "evaluation: export form")
-    page.locator("input#period_from").fill("2026-05")
-    page.locator("input#period_to").fill("2026-01")
-    with page.expect_navigation():
-        page.locator("form button.primary").click()
-    scan.check(page, "evaluation: export form with error")
+    scan.check(page, "evaluation: releases")
     page.goto(f"{base}/evaluation/rates")
     scan.check(page, "evaluation: rates")
-    page.goto(f"{base}/evaluation/answers?questionnaire=18-months:1")
+    page.goto(f"{base}/evaluation/answers")
     scan.check(page, "evaluation: answers")
+    page.goto(f"{base}/evaluation/answers?language=ar")
+    assert page.locator(".error-summary").count() == 1
+    scan.check(page, "evaluation: answers with a refused filter")
+    _, reviewer = make_staff(module_app, "reviewer")
+    reviewing = StaffPages(scan_page(language, viewport=PHONE), base)
+    reviewing.login(reviewer, STAFF_PASSWORD)
+    reviewing.page.goto(f"{base}/evaluation/review")
+    assert reviewing.page.locator("#review-text").count() == 1
+    scan.check(reviewing.page, "evaluation: free-text review")
 
     # With multi-factor login, a first login sets up the authenticator app: scan those pages.
     if "mfa" in inspect.signature(make_staff).parameters:
