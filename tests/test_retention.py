@@ -90,8 +90,8 @@ def test_response_rates_count_the_same_after_the_invitations_are_purged(app, run
 
     def counts():
         with app.app_context():
-            key, version = "18-months", app.extensions["questionnaires"].current("18-months").version
-            return outcome_counts(key, version, "2000-01", "2999-12")
+            version = app.extensions["questionnaires"].current("18-months").version
+            return outcome_counts("18-months", version, "2000-01", "2999-12")
 
     before = counts()
     assert sum(n for (_, result), n in before.items() if result == "completed") == 1
