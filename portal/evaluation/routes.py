@@ -109,8 +109,9 @@ def export() -> Any:
         return _form_page(request.form, errors, 400)
     plan = plan_export(filters)
     record_export(plan, fmt, actor=f"staff:{current_user.id}")
+    # content_type, not mimetype: Werkzeug adds "; charset=utf-8" to a text mimetype again.
     response = Response(
-        stream_with_context(stream_export(plan, fmt)), mimetype=media_type(fmt)
+        stream_with_context(stream_export(plan, fmt)), content_type=media_type(fmt)
     )
     response.headers["Content-Disposition"] = f'attachment; filename="{file_name(plan, fmt)}"'
     response.headers["Cache-Control"] = "no-store"
