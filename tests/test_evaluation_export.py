@@ -25,8 +25,8 @@ COMMENT = "Tak for besøget, æøå ÆØÅ — شكرا جزيلا"
 def export(runner, tmp_path: Path, *args: str, fmt: str = "csv") -> tuple[object, Path]:
     output = tmp_path / f"out.{fmt}"
     result = runner.invoke(
-        args=["export", "--questionnaire", "18-months", "--format", fmt, "--output",
-              str(output), *args]
+        args=["export", "--questionnaire", "18-months", "--version", "1", "--format", fmt,
+              "--output", str(output), *args]
     )
     return result, output
 
@@ -293,7 +293,8 @@ def test_datapackage_describes_the_files(app, runner, tmp_path, questionnaire):
 def test_datapackage_check_catches_a_wrong_code(app, runner, tmp_path):
     add_responses(app, 5)
     result = runner.invoke(
-        args=["export", "--questionnaire", "18-months", "--format", "zip", "--output",
+        args=["export", "--questionnaire", "18-months", "--version", "1", "--format", "zip",
+              "--output",
               str(tmp_path / "b.zip")]
     )
     assert result.exit_code == 0
@@ -339,7 +340,7 @@ def test_bad_filters_get_a_clear_error(app, runner, tmp_path, args, hint, mentio
 def test_output_into_a_missing_folder_is_refused(app, runner, tmp_path):
     target = tmp_path / "no-such-folder" / "out.csv"
     result = runner.invoke(
-        args=["export", "--questionnaire", "18-months", "--output", str(target)]
+        args=["export", "--questionnaire", "18-months", "--version", "1", "--output", str(target)]
     )
     assert result.exit_code == 2
     assert "--output" in result.output and "Traceback" not in result.output
@@ -403,7 +404,8 @@ def test_every_export_is_an_audit_event_without_data(app, runner, tmp_path):
 def test_export_to_standard_output(app, runner):
     add_responses(app, 5)
     result = runner.invoke(
-        args=["export", "--questionnaire", "18-months", "--format", "csv", "--output", "-"]
+        args=["export", "--questionnaire", "18-months", "--version", "1", "--format", "csv",
+              "--output", "-"]
     )
     assert result.exit_code == 0
     assert result.stdout.startswith("response_id,questionnaire,")
