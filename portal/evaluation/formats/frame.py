@@ -8,12 +8,13 @@ A release is small (thousands of rows), and pyreadstat needs the whole table at 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from ..columns import Column
 from .missing import ANSWERED
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def status_positions(columns: list[Column]) -> dict[int, int]:
@@ -32,6 +33,9 @@ def answer_frame(
     missing: Callable[[int], Any],
 ) -> pd.DataFrame:
     """Rows in column order -> a DataFrame; ``missing(status)`` fills empty numeric answers."""
+    # Imported here: pandas costs some 50 MB, and the CSV export must not carry it.
+    import pandas as pd
+
     positions = status_positions(columns)
     numeric = [i for i, c in enumerate(columns) if c.type == "integer"]
     text = [i for i, c in enumerate(columns) if c.type != "integer"]
@@ -48,4 +52,8 @@ def answer_frame(
     frame = pd.DataFrame({c.name: data[i] for i, c in enumerate(columns)})
     for i in text:
         frame[columns[i].name] = frame[columns[i].name].astype(object)
+    if frame.empty:
+        # No rows to infer from: keep numeric variables numeric, not strings.
+        for i in numeric:
+            frame[columns[i].name] = frame[columns[i].name].astype("float64")
     return frame

@@ -12,8 +12,6 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-import pyreadstat
 from flask_babel import force_locale
 
 from ..columns import Column
@@ -29,6 +27,10 @@ def _float(code: int) -> float:
 
 def sav_bytes(plan: ExportPlan, rows: Iterable[Sequence[Any]], locale: str) -> bytes:
     """The release's rows as an SPSS system file with labels in ``locale`` (da or en)."""
+    # Imported here, not with the module: the CSV export must not carry pandas' memory.
+    import pandas as pd
+    import pyreadstat
+
     columns = plan.columns
     frame = answer_frame(columns, rows, _float)
     for column in columns:

@@ -14,7 +14,6 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-import pyreadstat
 from flask_babel import force_locale
 
 from ..dataset import ExportPlan
@@ -32,6 +31,9 @@ def _short(text: str, limit: int = LABEL_LIMIT) -> str:
 
 def dta_bytes(plan: ExportPlan, rows: Iterable[Sequence[Any]], locale: str) -> bytes:
     """The release's rows as a Stata dataset with labels in ``locale`` (da or en)."""
+    # Imported here, not with the module: the CSV export must not carry pandas' memory.
+    import pyreadstat
+
     columns = plan.columns
     frame = answer_frame(columns, rows, STATA_CODES.__getitem__)
     with force_locale(locale):
