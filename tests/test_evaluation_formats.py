@@ -14,6 +14,7 @@ import io
 import json
 import shutil
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -177,6 +178,13 @@ def test_frictionless_validates_the_zip_and_the_standalone_files(app, runner, re
     names["datapackage"].rename(standalone / "first1000_datapackage.json")
     report = frictionless.validate(str(standalone / "first1000_datapackage.json"))
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+    # And the command an evaluator types.
+    command = Path(sys.executable).with_name("frictionless")
+    if command.exists():
+        for target in (standalone / "first1000_datapackage.json", tmp_path / "release.zip"):
+            result = subprocess.run([str(command), "validate", str(target)],
+                                    capture_output=True, text=True, timeout=300)
+            assert result.returncode == 0, result.stdout + result.stderr
 
     # And the share, read through frictionless's typed rows.
     resource = frictionless.Package(str(release / "datapackage.json")).get_resource("responses")
