@@ -95,6 +95,8 @@ def test_sav_has_labels_measures_and_user_missing_codes(release):
     assert meta.variable_measure["daycare_coop"] == "ordinal"
     assert meta.variable_measure["daycare_contact"] == "nominal"
     assert meta.variable_measure["municipality"] == "nominal"
+    assert meta.variable_value_labels["municipality"] == {MUNICIPALITY: "Københavns Kommune"}
+    assert meta.variable_value_labels["language"] == {"da": "dansk"}
     assert meta.column_names_to_labels["daycare_coop"].startswith("Samarbejdet")
     shown = frame["daycare_coop"] != -7
     assert (frame.loc[shown, "daycare_coop"] == 4).sum() / shown.sum() == pytest.approx(

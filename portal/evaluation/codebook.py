@@ -46,13 +46,13 @@ CODEBOOK_FILE = "codebook.csv"
 
 
 def _meta_values(plan: ExportPlan, name: str, names: dict[str, str]) -> str:
-    if name == "municipality":
-        values = labels.released_values(plan, "municipality")
-        return "; ".join(f"{v} = {labels.municipality_name(v, names)}" for v in values)
-    if name == "language":
-        values = labels.released_values(plan, "language")
-        return "; ".join(f"{v} = {labels.language_name(v)}" for v in values)
-    return ""
+    if name not in ("municipality", "language"):
+        return ""
+    known = labels.meta_value_labels(plan, name, names)
+    return "; ".join(
+        f"{value} = {known[value]}" if value in known else value
+        for value in labels.released_values(plan, name)
+    )
 
 
 def _meta_notes(plan: ExportPlan, name: str) -> str:
@@ -223,8 +223,15 @@ def stream_codebook(
     return csv_export.stream_csv(CODEBOOK_HEADER, codebook_rows(plan, names), dialect)
 
 
-def datapackage_json(plan: ExportPlan, **paths: str) -> str:
-    """Kept for callers of the old name; the package lives in ``formats/datapackage.py``."""
-    from .formats.datapackage import datapackage_json as package_json
+# The data package moved to ``formats/datapackage.py``; these names stay for existing callers
+# (imported late: that module imports this one).
+def datapackage(plan: ExportPlan, **paths: str) -> dict[str, Any]:
+    from .formats import datapackage as package
 
-    return package_json(plan, **paths)
+    return package.datapackage(plan, **paths)
+
+
+def datapackage_json(plan: ExportPlan, **paths: str) -> str:
+    from .formats import datapackage as package
+
+    return package.datapackage_json(plan, **paths)

@@ -131,7 +131,19 @@ def municipality_name(code: str, names: dict[str, str]) -> str:
         return _("other municipalities (merged to protect small groups)")
     if code == ALL:
         return _("all municipalities (not released)")
-    return names.get(code, code)
+    return names.get(code, "")
+
+
+def meta_value_labels(plan: ExportPlan, name: str, names: dict[str, str]) -> dict[str, str]:
+    """Released municipality codes -> names, or language codes -> names (current locale);
+    codes without a known name are left out."""
+    if name == "municipality":
+        pairs = {v: municipality_name(v, names) for v in released_values(plan, name)}
+    elif name == "language":
+        pairs = {v: language_name(v) for v in released_values(plan, name)}
+    else:
+        return {}
+    return {code: text for code, text in pairs.items() if text and text != code}
 
 
 def released_values(plan: ExportPlan, name: str) -> list[str]:

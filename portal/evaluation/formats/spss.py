@@ -25,8 +25,19 @@ def _float(code: int) -> float:
     return float(code)
 
 
-def sav_bytes(plan: ExportPlan, rows: Iterable[Sequence[Any]], locale: str) -> bytes:
-    """The release's rows as an SPSS system file with labels in ``locale`` (da or en)."""
+def sav_bytes(
+    plan: ExportPlan,
+    rows: Iterable[Sequence[Any]],
+    locale: str,
+    names: dict[str, str] | None = None,
+) -> bytes:
+    """The release's rows as an SPSS system file with labels in ``locale`` (da or en).
+
+    ``names``: municipality code -> name, for the municipality variable's value labels
+    (read from the personal store when not given).
+    """
+    if names is None:
+        names = labels.municipality_names()
     # Imported here, not with the module: the CSV export must not carry pandas' memory.
     import pandas as pd
     import pyreadstat
@@ -49,6 +60,11 @@ def sav_bytes(plan: ExportPlan, rows: Iterable[Sequence[Any]], locale: str) -> b
                 values.update({float(code): status[code] for code in missing})
             if values:
                 value_labels[column.name] = values
+        for name in ("municipality", "language"):
+            # SPSS labels string values too: names beside the codes.
+            meta = labels.meta_value_labels(plan, name, names)
+            if meta:
+                value_labels[name] = meta
         file_label = labels.file_label(plan)
     missing_ranges: dict[str, list[float]] = {
         c.name: [float(code) for code in MISSING_CODES]
