@@ -120,3 +120,22 @@ def test_a_definition_with_a_wrong_exclusive_names_the_file_and_field(tmp_path):
         with pytest.raises(DefinitionError, match=message) as raised:
             load_file(path)
         assert "cos-p.v2.toml" in str(raised.value)
+
+
+def test_demo_answers_keep_an_exclusive_option_alone(app):
+    """The demo's made-up answers follow the same rule as the page."""
+    from portal.demo import load_demo_responses
+    from portal.models.responses import Response
+
+    with app.app_context():
+        load_demo_responses()
+        registry = app.extensions["questionnaires"]
+        combined = 0
+        for response in db.session.execute(db.select(Response)).scalars():
+            definition = registry.get(response.questionnaire_key, response.questionnaire_version)
+            for question in definition.questions:
+                value = response.answers.get(question.id)
+                if question.exclusive and isinstance(value, list) and len(value) > 1:
+                    assert not set(value) & set(question.exclusive), value
+                    combined += 1
+        assert combined > 10  # there were combinations to check
