@@ -9,7 +9,8 @@ from __future__ import annotations
 import itertools
 import time
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from flask_babel import gettext as _
 
@@ -65,11 +66,11 @@ def notes_text(plan: ExportPlan) -> str:
     return "\r\n".join(lines)
 
 
-def _rows(plan: ExportPlan) -> Iterator[tuple]:
+def _rows(plan: ExportPlan) -> Iterator[tuple[Any, ...]]:
     return itertools.chain.from_iterable(released_batches(plan))
 
 
-def _lazy(build) -> Iterator[bytes]:
+def _lazy(build: Callable[[], bytes]) -> Iterator[bytes]:
     # Built when the zip reaches the member, not when the member list is made.
     yield build()
 
