@@ -47,9 +47,17 @@ def test_evaluator_downloads_the_same_bytes_every_time_and_each_download_is_audi
     assert first.status_code == 200 and "attachment" in first.headers["Content-Disposition"]
     assert first.get_data() == second.get_data()
     assert first.headers["ETag"]
-    assert "responses.csv" in zipfile.ZipFile(io.BytesIO(first.get_data())).namelist()
+    members = zipfile.ZipFile(io.BytesIO(first.get_data())).infolist()
+    assert {"responses.csv", "responses_da.sav", "responses_en.dta", "responses.R"} <= {
+        m.filename for m in members
+    }
+    # Dated when built, not zipfile's default 1980-01-01.
+    assert all(m.date_time[0] >= 2024 for m in members)
+    csv = evaluator.client.get(f"/evaluation/releases/{release_id}/responses.csv")
+    # Once: Werkzeug would add a second "charset=utf-8" to a text mimetype.
+    assert csv.headers["Content-Type"] == "text/csv; charset=utf-8"
     downloads = events(app, "release.downloaded")
-    assert len(downloads) == 2
+    assert len(downloads) == 3  # two zips and the CSV
     assert all(e.actor.startswith("staff:") and e.subject == f"release:{release_id}"
                for e in downloads)
     assert "file=release.zip" in downloads[0].details["reason"]

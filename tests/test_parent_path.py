@@ -98,7 +98,7 @@ def test_whole_path_stores_exactly_one_anonymous_response(app, parent):
     assert len(stored) == 1
     response = stored[0]
     assert response.questionnaire_key == "18-months"
-    assert response.questionnaire_version == 1
+    assert response.questionnaire_version == 2  # new invitations use the newest version
     assert response.language == "da"
     assert response.municipality_code == "0240"
     assert len(response.period) == 7

@@ -6,15 +6,19 @@ we hand it a sink that we empty after every chunk.
 
 from __future__ import annotations
 
+import itertools
+import time
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from flask_babel import gettext as _
 
 from . import codebook, csv_export
-from .dataset import ExportPlan, released_csv
+from .dataset import ExportPlan, released_batches, released_csv
 from .disclosure import describe
+from .formats import datapackage, notes, rscript, spss, stata
 
 EXCEL_FILE = "responses_excel_da.csv"
 NOTES_FILE = "NOTES.txt"
@@ -58,6 +62,7 @@ def notes_text(plan: ExportPlan) -> str:
         "",
         *("- " + note for note in describe(plan.generalisation)),
         "",
+        *notes.reading_notes(plan),
     ]
     return "\r\n".join(lines)
 
@@ -72,6 +77,11 @@ class BundleFile:
 
 
 _CSV = "text/csv; charset=utf-8"
+_BINARY = "application/octet-stream"
+
+
+def _rows(plan: ExportPlan) -> Iterator[tuple[Any, ...]]:
+    return itertools.chain.from_iterable(released_batches(plan))
 
 
 def bundle_files(plan: ExportPlan, extra: Iterable[BundleFile] = ()) -> list[BundleFile]:
@@ -84,10 +94,20 @@ def bundle_files(plan: ExportPlan, extra: Iterable[BundleFile] = ()) -> list[Bun
         BundleFile(codebook.DATA_FILE, _CSV,
                    lambda: csv_export.encode(released_csv(plan, "csv"))),
         BundleFile(EXCEL_FILE, _CSV, lambda: csv_export.encode(released_csv(plan, "excel"))),
+        *(
+            BundleFile(name, _BINARY, lambda loc=loc: [spss.sav_bytes(plan, _rows(plan), loc)])
+            for loc, name in notes.SAV_FILES.items()
+        ),
+        *(
+            BundleFile(name, _BINARY, lambda loc=loc: [stata.dta_bytes(plan, _rows(plan), loc)])
+            for loc, name in notes.DTA_FILES.items()
+        ),
+        BundleFile(rscript.R_FILE, "text/plain; charset=utf-8",
+                   lambda: [rscript.r_script(plan, codebook.DATA_FILE).encode("utf-8")]),
         BundleFile(codebook.CODEBOOK_FILE, _CSV,
                    lambda: csv_export.encode(codebook.stream_codebook(plan))),
         BundleFile("datapackage.json", "application/json",
-                   lambda: [codebook.datapackage_json(plan).encode("utf-8")]),
+                   lambda: [datapackage.datapackage_json(plan).encode("utf-8")]),
         BundleFile(NOTES_FILE, "text/plain; charset=utf-8",
                    lambda: [notes_text(plan).encode("utf-8")]),
         *extra,
@@ -101,10 +121,12 @@ def stream_zip(plan: ExportPlan, extra: Iterable[BundleFile] = ()) -> Iterator[b
 
 def stream_zip_of(files: Iterable[BundleFile]) -> Iterator[bytes]:
     sink = _Sink()
+    # Members dated when the zip is built (zipfile's default is 1980-01-01), in local time as
+    # zip readers expect. A release's zip is built once and stored, so its bytes stay frozen.
+    now = time.localtime()[:6]
     with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for file in files:
-            # A fixed time stamp: the same rows give the same zip, byte for byte.
-            info = zipfile.ZipInfo(file.name, date_time=(2020, 1, 1, 0, 0, 0))
+            info = zipfile.ZipInfo(file.name, date_time=now)
             info.compress_type = zipfile.ZIP_DEFLATED
             with archive.open(info, "w") as member:
                 for chunk in file.write():

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import time
 import uuid
 import zipfile
 from collections import Counter, defaultdict
@@ -469,9 +470,11 @@ def _release_text(
 
 def _zip_of(files: Iterable[tuple[str, str, bytes]]) -> bytes:
     buffer = io.BytesIO()
+    # Dated when built (not 1980-01-01); built once and stored, so every download is the same.
+    built = time.localtime()[:6]
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name, _media, data in files:
-            info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
+            info = zipfile.ZipInfo(name, date_time=built)
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, data)
     return buffer.getvalue()
@@ -560,12 +563,15 @@ def build_views(
     for part_id, _question_id, cells in _parts(definition):
         column = by_column[index[part_id]] if by_column else ()
         cell_ids = [cell for cell, _label in cells]
+        # An empty cell (not shown, skipped, left blank) counts in the part's last cell, "not
+        # answered" or "not chosen", so every part still partitions the group.
+        blank = cell_ids[-1]
         part_views = {}
         for d, dimension in enumerate(DIMENSIONS):
             pairs = Counter(zip(by_dimension[d], column, strict=True))
             table: dict[str, Counter[str]] = defaultdict(Counter)
             for (group, value), n in pairs.items():
-                table[group]["" if value is None else str(value)] += n
+                table[group][blank if value is None else str(value)] += n
             values = views["values"][dimension]
             body = [[table[v][c] for c in cell_ids] for v in values]
             hidden = suppression.suppress(body, k, enabled=not naive)

@@ -154,6 +154,8 @@ def download(release_id: str, name: str) -> Any:
         io.BytesIO(file.content), mimetype=file.media_type, as_attachment=True,
         download_name=f"{stem}_{name}", etag=file.sha256, conditional=True, max_age=0,
     )
+    # The stored type as it is: Werkzeug appends "; charset=utf-8" to a text mimetype again.
+    response.headers["Content-Type"] = file.media_type
     response.headers["Cache-Control"] = "private, no-cache"
     return response
 
