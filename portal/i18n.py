@@ -139,7 +139,7 @@ def text_direction(locale: str) -> str:
 
 
 def bound_gettext(translations: Any) -> dict[str, Any]:
-    """``gettext`` and ``ngettext`` for one template render, bound to its catalogue.
+    """``gettext``, ``ngettext`` and ``pgettext`` for one template render, bound to its catalogue.
 
     Flask-Babel's Jinja callables find the catalogue again, through several context lookups,
     for every string: about a fifth of a question page. A render happens inside whatever
@@ -159,7 +159,11 @@ def bound_gettext(translations: Any) -> dict[str, Any]:
         variables.setdefault("num", num)
         return _format(context, translations.ungettext(singular, plural, num), variables)
 
-    return {"gettext": gettext, "ngettext": ngettext}
+    @pass_context
+    def pgettext(context: Context, msgctxt: str, string: str, /, **variables: Any) -> str:
+        return _format(context, translations.upgettext(msgctxt, string), variables)
+
+    return {"gettext": gettext, "ngettext": ngettext, "pgettext": pgettext}
 
 
 def _format(context: Context, text: str, variables: dict[str, Any]) -> str:
