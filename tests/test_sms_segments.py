@@ -161,3 +161,34 @@ def test_right_to_left_messages_start_right_to_left(app, lang):
     with app.test_request_context():
         danish = messages.invitation_text(municipality, "da", url, "cos-p")
     assert messages.RLM not in danish.sms + danish.body + danish.subject
+
+
+def test_the_table_in_the_docs_is_the_real_count(app):
+    """docs/translations.md shows each message's length at the real length: the same figures
+    this test computes (they were once 25 characters low, counted without the host)."""
+    import re
+    from pathlib import Path
+
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "translations.md").read_text(
+        encoding="utf-8"
+    )
+    rows = {
+        match.group(1): [cell.strip() for cell in match.group(2).split("|")]
+        for match in re.finditer(r"^\| `(\w+)` \|((?: \d+ (?:GSM-7|UCS-2) = \d+ \|){5})$",
+                                 docs, re.MULTILINE)
+    }
+    assert set(rows) == set(PARENT_LANGUAGES)
+    texts = {(lang, key, kind): sms for lang, key, kind, sms in _all_messages(app)}
+    columns = [
+        ("18-months", "invitation"),
+        ("cos-p", "invitation"),
+        ("18-months", "reminder with a new link"),
+        ("cos-p", "reminder with a new link"),
+        ("18-months", "reminder without a link"),
+    ]
+    for lang in PARENT_LANGUAGES:
+        computed = []
+        for key, kind in columns:
+            encoding, units, count = gateway_segments(texts[(lang, key, kind)])
+            computed.append(f"{units} {'GSM-7' if encoding == 'gsm7' else 'UCS-2'} = {count}")
+        assert rows[lang][:5] == computed, lang

@@ -15,6 +15,7 @@ from portal import links
 from portal.config import PARENT_LANGUAGES, RTL_LANGUAGES
 from portal.extensions import db
 from portal.i18n import (
+    LANGUAGE_REVIEWS,
     LANGUAGE_STATUS,
     NATIVE_NAMES,
     PARENT_MESSAGE_SOURCES,
@@ -435,11 +436,16 @@ def test_answer_codes_do_not_depend_on_the_language(app):
 
 
 def test_docs_list_each_language_with_its_status():
+    """Each language's row in docs/translations.md shows the status, reviewer and date that
+    ``LANGUAGE_REVIEWS`` holds."""
     docs = (Path(ROOT) / "docs" / "translations.md").read_text(encoding="utf-8")
-    for lang, status in LANGUAGE_STATUS.items():
-        row = re.search(rf"^\|[^|\n]*\|\s*`{lang}`\s*\|[^\n]*\|\s*(\w+)\s*\|", docs, re.MULTILINE)
+    for lang, review in LANGUAGE_REVIEWS.items():
+        row = re.search(rf"^\|[^|\n]*\|\s*`{lang}`\s*\|[^\n]*$", docs, re.MULTILINE)
         assert row, f"docs/translations.md has no row for {lang}"
-        assert row.group(1) == status, lang
+        cells = [cell.strip() for cell in row.group(0).strip("|").split("|")]
+        assert cells[4] == LANGUAGE_STATUS[lang] == review.status, lang
+        assert cells[5] == review.reviewed_by, lang
+        assert cells[6] == review.reviewed_on.isoformat(), lang
 
 
 # --- which language a parent gets -------------------------------------------------------------
