@@ -19,6 +19,8 @@ from .conftest import EIGHTEEN_MONTHS, Parent, create_link
 
 
 def test_link_is_short_enough_for_one_sms(app):
+    """Short, but every character random. Fails against a weakened ``new_secret`` that draws
+    only the last 4 characters (checked by hand)."""
     with app.app_context():
         tokens = {create_link(app)[1] for _ in range(20)}
     assert len(tokens) == 20

@@ -88,6 +88,7 @@ def test_the_preview_shows_no_personal_data_and_says_it_is_a_preview(app, staff_
 
 @pytest.mark.parametrize("role", ["health_visitor", "evaluator"])
 def test_other_roles_may_not_preview(app, staff_as, role):
+    """Fails when PREVIEW_ROLES lets health visitors and evaluators in (checked by hand)."""
     staff = staff_as(role)
     assert staff.get("/staff/translations").status_code == 403
     assert staff.get("/staff/translations/ar/consent").status_code == 403
