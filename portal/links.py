@@ -43,7 +43,9 @@ TOKEN_ALPHABET = string.digits + string.ascii_uppercase + string.ascii_lowercase
 TOKEN_LENGTH = 22
 #: A token of the real length, for previews of a message before its link exists.
 SAMPLE_TOKEN = "x" * TOKEN_LENGTH
-_TOKEN = re.compile(f"[0-9A-Za-z]{{{TOKEN_LENGTH}}}")
+#: What ``read_token`` takes as a bare secret: ours, and also the base64url shape (``-``, ``_``)
+#: of secrets derived elsewhere from 16 bytes (a printed card's code stands for one).
+_TOKEN = re.compile(f"[0-9A-Za-z_-]{{{TOKEN_LENGTH}}}")
 #: A signature older than this is expired whatever the database says (a purged invitation).
 _MAX_AGE_SECONDS = 400 * 24 * 3600
 
