@@ -53,7 +53,7 @@ _BACK_TRANSLATION = (
 
 LANGUAGE_REVIEWS: dict[str, LanguageReview] = {
     "da": LanguageReview(
-        "reviewed", "project team (native speakers); plain-language pass", date(2026, 12, 1),
+        "reviewed", "project team; back-translation review; plain-language pass", date(2026, 12, 1),
         "every parent-facing entry read against the English; 'venligst', 'dagtilbud' and "
         "'forløb' replaced by everyday words",
     ),
