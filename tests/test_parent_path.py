@@ -174,7 +174,7 @@ def test_required_answers_are_explained_in_place_and_input_is_kept(app, parent):
     response = parent.answer(1, {"visit_useful": "4"}, follow=False)
     assert response.status_code == 400
     html = parent.page_html
-    assert html.count("Svar venligst på dette spørgsmål.") == 2
+    assert html.count("Svar på spørgsmålet.") == 2
     assert 'value="4" checked' in html  # what the parent chose is still chosen
     assert 'href="#q-listened"' in html  # the summary links to the question
 
@@ -234,7 +234,7 @@ def test_show_if_follow_up_is_required_when_it_applies(app, parent):
     response = parent.answer(3, {"interp_needed": "1"}, follow=False)
     assert response.status_code == 400
     assert "Svar på dette, hvis du valgte “Ja” ovenfor." in parent.page_html
-    assert "Svar venligst på dette spørgsmål." in parent.page_html
+    assert "Svar på spørgsmålet." in parent.page_html
 
 
 def test_show_if_on_an_earlier_page_skips_the_question(app, parent):

@@ -48,7 +48,7 @@ def attempts(app) -> list[DeliveryAttempt]:
 
 
 def token_in(text: str) -> str:
-    match = re.search(r"http://localhost/s/([\w\-]+\.[\w\-]+\.[\w\-]+)", text)
+    match = re.search(r"http://localhost/s/([0-9A-Za-z]{22})\b", text)
     assert match, text
     return match.group(1)
 
@@ -64,8 +64,11 @@ def test_sms_through_gatewayapi(app, staff_as, sms_gateway):
                                            "action": "preview"})
     html = preview.get_data(as_text=True)
     assert preview.status_code == 200
-    assert "Sundhedsplejen i Egedal Kommune: Hvordan gik besøget? Svar: http://localhost/s/" in html
-    assert "1 SMS (136 tegn, GSM-7)." in html
+    assert (
+        "Hej fra sundhedsplejen i Egedal Kommune. Hvordan var besøget? Svar her: "
+        "http://localhost/s/" in html
+    )
+    assert "1 SMS (113 tegn, GSM-7)." in html
     assert "+45 20 12 34 56" in html
     assert not sms_gateway.requests  # nothing is sent before "Send"
 
@@ -81,9 +84,9 @@ def test_sms_through_gatewayapi(app, staff_as, sms_gateway):
     assert body["recipients"] == [{"msisdn": 4520123456}]
     assert "encoding" not in body  # Danish fits GSM-7
     message = body["message"]
-    assert message.startswith("Sundhedsplejen i Egedal Kommune: Hvordan gik besøget?")
+    assert message.startswith("Hej fra sundhedsplejen i Egedal Kommune. Hvordan var besøget?")
     assert not any(word in message.lower() for word in LOADED_WORDS)
-    assert len(token_in(message)) + len("/s/") <= 60
+    assert len(token_in(message)) + len("/s/") == 25
 
     sent = invitation(app)
     assert (sent.status, sent.channel, sent.phone, sent.email) == ("sent", "sms", E164, None)
@@ -102,7 +105,7 @@ def test_sms_in_english_says_so_in_english(app, staff_as, sms_gateway):
     response = invite(staff_as(), "sms", language="en", phone=PHONE)
     assert response.status_code == 303
     assert sms_gateway.requests[0]["json"]["message"].startswith(
-        "Hello. The health visitor service in Egedal Kommune would like to hear"
+        "Hello from the health visitors in Egedal Kommune. How was the visit?"
     )
 
 
@@ -180,9 +183,10 @@ def test_email_through_a_real_smtp_server(app, staff_as, smtp_server):
     assert envelope.rcpt_tos == ["Familien.Hansen@example.dk"]
     assert envelope.mail_from == "sundhedsplejen@egedal.dk"
     mail = message_from_bytes(envelope.content, policy=policy.default)
-    assert mail["Subject"] == "Spørgsmål fra Sundhedsplejen i Egedal Kommune"
+    assert mail["Subject"] == "Spørgsmål fra sundhedsplejen i Egedal Kommune"
+    assert mail["Content-Language"] == "da"
     body = mail.get_content()
-    assert "dine svar er anonyme" in body
+    assert "Ingen kan se, hvilke svar der er dine" in body
     assert not any(word in body.lower() for word in LOADED_WORDS)
     sent = invitation(app)
     assert (sent.status, sent.email, sent.phone) == ("sent", "Familien.Hansen@example.dk", None)

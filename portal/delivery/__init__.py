@@ -27,6 +27,8 @@ class Message:
     subject: str = ""
     #: "gsm7" or "ucs2" for SMS; gateways need it to keep Arabic or Tigrinya readable.
     encoding: str = "gsm7"
+    #: The text's language (BCP 47), sent as the e-mail's Content-Language.
+    language: str = ""
 
 
 def backend_name(channel: str) -> str:

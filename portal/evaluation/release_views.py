@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from babel import Locale
-from flask_babel import get_locale
+from flask_babel import get_locale, pgettext
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -254,4 +254,8 @@ def rates_view(
 
 
 def dimension_labels() -> dict[str, str]:
-    return {"municipality": _("Municipality"), "language": _("Language"), "period": _("Period")}
+    return {
+        "municipality": _("Municipality"),
+        "language": pgettext("evaluation dimension", "Language"),
+        "period": _("Period"),
+    }

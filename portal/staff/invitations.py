@@ -88,10 +88,12 @@ def find_visible(user: StaffUser, invitation_id: int) -> Invitation | None:
     ).scalar_one_or_none()
 
 
-def preview(user: StaffUser, language: str) -> messages.Text:
+def preview(
+    user: StaffUser, language: str, questionnaire_key: str | None = None
+) -> messages.Text:
     """The message as the family will get it, with a link of the real length."""
-    sample = current_app.config["BASE_URL"].rstrip("/") + links.LINK_PREFIX + "x" * 57
-    return messages.invitation_text(user.municipality, language, sample)
+    sample = current_app.config["BASE_URL"].rstrip("/") + links.LINK_PREFIX + links.SAMPLE_TOKEN
+    return messages.invitation_text(user.municipality, language, sample, questionnaire_key)
 
 
 class AlreadyCreated(Exception):
@@ -168,10 +170,14 @@ def deliver(invitation: Invitation, url: str | None, kind: str, actor: str) -> D
     """Send the invitation's message, record the attempt and the status. Commits."""
     municipality = invitation.municipality
     if kind == "reminder":
-        text = messages.reminder_text(municipality, invitation.language, url)
+        text = messages.reminder_text(
+            municipality, invitation.language, url, invitation.questionnaire_key
+        )
     else:
         assert url is not None
-        text = messages.invitation_text(municipality, invitation.language, url)
+        text = messages.invitation_text(
+            municipality, invitation.language, url, invitation.questionnaire_key
+        )
     to = invitation.phone if invitation.channel == "sms" else invitation.email
     error_code = None
     if not to:
@@ -183,6 +189,7 @@ def deliver(invitation: Invitation, url: str | None, kind: str, actor: str) -> D
             text=text.sms if invitation.channel == "sms" else text.body,
             subject=text.subject,
             encoding=text.sms_segments.encoding,
+            language=text.language,
         )
         # End the transaction first: on SQLite a POST's transaction holds the write lock, and a
         # slow gateway must not make every parent's answer wait.

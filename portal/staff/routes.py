@@ -225,7 +225,7 @@ def invite() -> Any:
     user: StaffUser = current_user._get_current_object()
     channel = form.channel.data
     if channel != "qr" and request.form.get("action") != "send":
-        text = invitations.preview(user, form.language.data)
+        text = invitations.preview(user, form.language.data, form.questionnaire.data)
         shown = display_phone(contact) if channel == "sms" else contact
         return render_template("staff/invite_preview.html", form=form, text=text, shown=shown)
     nonce = form.nonce.data if _NONCE.fullmatch(form.nonce.data or "") else None
