@@ -12,9 +12,10 @@ from typing import Protocol
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
+from sqlalchemy import or_
 
 from .extensions import db
-from .models.personal import Invitation, InvitationStatus, Municipality, Team
+from .models.personal import Invitation, InvitationLink, InvitationStatus, Municipality, Team
 from .timeutil import utcnow
 
 LINK_PREFIX = "/s/"
@@ -101,6 +102,7 @@ def issue_link(
         channel=channel,
         expires_at=utcnow() + timedelta(days=days),
     )
+    invitation.links.append(InvitationLink(secret_hash=invitation.secret_hash, kind="link"))
     db.session.add(invitation)
     return IssuedLink(invitation, _signer().sign(secret).decode())
 
@@ -118,13 +120,32 @@ def read_token(token: str) -> str:
 def resolve(token: str) -> tuple[Invitation, str]:
     """The invitation a token opens, and its secret; raises LinkError saying why not."""
     secret = read_token(token)
-    invitation = db.session.execute(
-        db.select(Invitation).filter_by(secret_hash=secret_hash(secret))
-    ).scalar_one_or_none()
+    invitation = find_by_hash(secret_hash(secret))
     if invitation is None:
         raise LinkError(LinkProblem.UNKNOWN)
     check_usable(invitation)
     return invitation, secret
+
+
+def find_by_hash(hashed: str, kind: str | None = None) -> Invitation | None:
+    """The invitation one of whose links (or card codes) has this hash; ``kind`` narrows it.
+
+    Every link an invitation was ever sent is a row of ``invitation_link``; the invitation's own
+    ``secret_hash`` (its first link) is looked at too, for rows made before there were several.
+    """
+    condition = InvitationLink.secret_hash == hashed
+    if kind is not None:
+        condition = condition & (InvitationLink.kind == kind)
+    linked = db.select(InvitationLink.invitation_id).where(condition).scalar_subquery()
+    match = Invitation.id == linked
+    if kind in (None, "link"):
+        match = or_(match, Invitation.secret_hash == hashed)
+    return db.session.execute(db.select(Invitation).where(match).limit(1)).scalar_one_or_none()
+
+
+def token_for(secret: str) -> str:
+    """The signed token of a link whose secret is known (a card's code stands for one)."""
+    return _signer().sign(secret).decode()
 
 
 class _Usable(Protocol):
@@ -149,9 +170,7 @@ def find_by_token(token: str) -> Invitation | None:
         secret = _signer().unsign(token).decode()
     except (BadSignature, UnicodeError, ValueError):
         return None
-    return db.session.execute(
-        db.select(Invitation).filter_by(secret_hash=secret_hash(secret))
-    ).scalar_one_or_none()
+    return find_by_hash(secret_hash(secret))
 
 
 def revoke(invitation: Invitation) -> bool:
@@ -163,8 +182,8 @@ def revoke(invitation: Invitation) -> bool:
     return True
 
 
-#: Statuses in which a link can be replaced without losing anything: no consent yet, so no draft
-#: exists under the old secret (drafts are keyed by the secret, see ``draft_ids``).
+#: Statuses in which another link can be sent without losing anything: no consent yet, so no
+#: draft exists under any link's secret (drafts are keyed by the secret, see ``draft_ids``).
 ROTATABLE_STATUSES = frozenset(
     {
         InvitationStatus.CREATED,
@@ -177,7 +196,7 @@ ROTATABLE_STATUSES = frozenset(
 
 @dataclass(frozen=True)
 class NewLink:
-    """A replacement link for an invitation, not yet stored: ``apply`` once it was delivered."""
+    """Another link for an invitation, not yet stored: ``apply`` once it was delivered."""
 
     invitation: Invitation
     token: str
@@ -188,14 +207,15 @@ class NewLink:
         return current_app.config["BASE_URL"].rstrip("/") + LINK_PREFIX + self.token
 
     def apply(self) -> None:
-        """Store the new hash; the old link stops working. Caller commits."""
-        self.invitation.secret_hash = self.secret_hash
+        """Store the new link's hash beside the earlier ones, which keep working until the
+        invitation is answered, revoked or expired. Caller commits."""
+        self.invitation.links.append(InvitationLink(secret_hash=self.secret_hash, kind="link"))
 
 
 def new_link(invitation: Invitation) -> NewLink:
-    """Draw a new link for an invitation (the only way to send a link again: only a hash of
-    the secret is stored). Refused once the parent has consented, as the draft hangs on the
-    old secret."""
+    """Draw another link for an invitation (the only way to send a link again: only a hash of
+    a secret is stored). Refused once the parent has consented: the draft hangs on the secret
+    of the link they consented with, and a new link would open an empty one."""
     if InvitationStatus(invitation.status) not in ROTATABLE_STATUSES:
         raise ValueError(f"cannot replace the link of a {invitation.status} invitation")
     secret = secrets.token_urlsafe(16)

@@ -33,7 +33,7 @@ from .consent import record_consent, render_consent
 from .forms import ConsentForm, LanguageForm
 
 #: Endpoints that work without an opened link.
-_OPEN_ENDPOINTS = {"parent.open_link", "parent.accessibility"}
+_OPEN_ENDPOINTS = {"parent.open_link", "parent.accessibility", "parent.short_code"}
 _MAX_TOKEN_LENGTH = 200
 
 
