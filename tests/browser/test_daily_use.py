@@ -18,7 +18,7 @@ from portal.staff import invitations
 
 from ..conftest import STAFF_PASSWORD, create_link, make_staff
 from ..test_staff_invite import token_in
-from .conftest import PHONE, screenshot
+from .conftest import PHONE, SCREENSHOTS, screenshot
 from .pages import ParentPages, StaffPages, path_of, valid_answers
 
 pytestmark = pytest.mark.browser
@@ -249,6 +249,8 @@ def test_the_whole_journey_at_200_percent_text_on_a_360_px_phone(
     parent.consent(True)
     definition = app.extensions["questionnaires"].current("18-months")
     answers = valid_answers(definition)
+    # What the parent sees first, as it is on the phone's screen.
+    page.screenshot(path=str(SCREENSHOTS / f"large-text-{lang}" / "viewport-page-1.png"))
     for _ in range(len(definition.pages)):
         no_sideways_scroll(page)
         parent.answer_current_page(definition, answers)
