@@ -160,6 +160,16 @@ def test_search_finds_one_family_by_note_digits_or_language(app, staff_as, sms):
     assert "Ali 3/12" in _board(staff, q="arabisk")
     assert _board(staff, q="العربية").count('class="card"') == 1
     assert "Ingen invitationer" in _board(staff, q="%")  # LIKE wildcards are plain text
+    for odd in ("\x00", "\u202e", "'; --", "x" * 500):
+        assert staff.get("/staff/invitations", query_string={"q": odd}).status_code == 200
+
+
+def test_a_note_is_one_line_of_printable_text():
+    from portal.staff.invitations import clean_note
+
+    assert clean_note("  AH\n 1/12\x00 ") == "AH 1/12"
+    assert clean_note("\u202eHA") == "HA"  # no text that reads backwards on the board
+    assert clean_note(" \t ") is None
 
 
 def test_the_note_is_kept_short_and_purged_with_the_contact(app, staff_as, sms, runner):

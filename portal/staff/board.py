@@ -34,7 +34,9 @@ def search(query: Select, q: str) -> Select:
     the board shows it masked: typing a number finds the family without the list showing
     anyone's number.
     """
-    text = " ".join((q or "").split())
+    from .invitations import plain_text
+
+    text = " ".join(plain_text(q or "").split())
     if not text:
         return query
     folded = text.casefold()

@@ -7,6 +7,7 @@ put in a log line, an audit event or a delivery attempt.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 
 from flask import current_app
@@ -89,9 +90,18 @@ NOTE_MAX = 40
 
 
 def clean_note(note: str | None) -> str | None:
-    """The note as stored: one line, trimmed; None when empty."""
-    text = " ".join((note or "").split())[:NOTE_MAX]
+    """The note as stored: one line of printable text, trimmed; None when empty."""
+    text = " ".join(plain_text(note or "").split())[:NOTE_MAX]
     return text or None
+
+
+#: Characters that have no place in a typed note or search: control characters (PostgreSQL
+#: refuses NUL) and the bidi embeddings and overrides that could make a card read backwards.
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def plain_text(text: str) -> str:
+    return _UNPRINTABLE.sub("", text)
 
 
 def find_visible(user: StaffUser, invitation_id: int) -> Invitation | None:

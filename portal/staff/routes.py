@@ -24,7 +24,7 @@ from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 
-from .. import audit
+from .. import audit, short_codes
 from ..delivery import available_channels, qr
 from ..extensions import db, login_manager
 from ..i18n import NATIVE_NAMES, languages, text_direction
@@ -327,8 +327,6 @@ def invitation_card(invitation_id: int) -> Any:
     if code is None or _shown_qr_url(invitation) is None:
         flash(_("The card is only shown right after the QR code is made. Make a new one."))
         return redirect(url_for(".invitation_detail", invitation_id=invitation.id))
-    from .. import short_codes
-
     # The card is for the family: in their language, and in Danish beside it if that differs.
     parent_language = invitation.language if invitation.language in languages() else "da"
     context = {

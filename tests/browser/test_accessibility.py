@@ -3,10 +3,10 @@ page in both staff languages: zero WCAG 2.1 A and AA violations.
 
 Parents: language choice, consent, declined, every question page of every questionnaire (with
 every follow-up shown, and the error state of a first page), thanks, each link problem, the
-no-link page, the accessibility statement and the card's short-code form (and its error). Staff: login (and its error), the invite form (and
-its error), the SMS preview, the QR page and the printable card, invitations list and detail,
-the revoke confirmation, users list/new/edit, a
-refused page, a spent password link; evaluation: export form (and its error), rates, answers.
+no-link page, the accessibility statement and the card's short-code form (and its error).
+Staff: login (and its error), the invite form (and its error), the SMS preview, the QR page and
+the printable card, invitations list and detail, the revoke confirmation, users list/new/edit,
+a refused page, a spent password link; evaluation: export form (and its error), rates, answers.
 """
 
 from __future__ import annotations
