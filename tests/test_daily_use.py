@@ -412,6 +412,14 @@ def test_the_rate_limit_check_would_fail_weakened(app):
         check_code_guessing_is_limited(app)
 
 
+def test_the_short_address_is_the_host_and_k():
+    from portal.staff.board import short_address
+
+    assert short_address("https://sundhed.egedal.dk") == "sundhed.egedal.dk/k"
+    assert short_address("https://egedal.dk/portal/") == "egedal.dk/portal/k"
+    assert short_address("http://127.0.0.1:5000") == "127.0.0.1:5000/k"
+
+
 def test_short_code_rules():
     code = short_codes.new_code()
     assert len(code) == short_codes.LENGTH == 12 and short_codes.BITS == 60
