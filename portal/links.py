@@ -28,9 +28,10 @@ from typing import Protocol
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
+from sqlalchemy import or_
 
 from .extensions import db
-from .models.personal import Invitation, InvitationStatus, Municipality, Team
+from .models.personal import Invitation, InvitationLink, InvitationStatus, Municipality, Team
 from .timeutil import utcnow
 
 LINK_PREFIX = "/s/"
@@ -125,6 +126,7 @@ def issue_link(
         channel=channel,
         expires_at=utcnow() + timedelta(days=days),
     )
+    invitation.links.append(InvitationLink(secret_hash=invitation.secret_hash, kind="link"))
     db.session.add(invitation)
     return IssuedLink(invitation, make_token(secret))
 
@@ -150,13 +152,32 @@ def read_token(token: str) -> str:
 def resolve(token: str) -> tuple[Invitation, str]:
     """The invitation a token opens, and its secret; raises LinkError saying why not."""
     secret = read_token(token)
-    invitation = db.session.execute(
-        db.select(Invitation).filter_by(secret_hash=secret_hash(secret))
-    ).scalar_one_or_none()
+    invitation = find_by_hash(secret_hash(secret))
     if invitation is None:
         raise LinkError(LinkProblem.UNKNOWN)
     check_usable(invitation)
     return invitation, secret
+
+
+def find_by_hash(hashed: str, kind: str | None = None) -> Invitation | None:
+    """The invitation one of whose links (or card codes) has this hash; ``kind`` narrows it.
+
+    Every link an invitation was ever sent is a row of ``invitation_link``; the invitation's own
+    ``secret_hash`` (its first link) is looked at too, for rows made before there were several.
+    """
+    condition = InvitationLink.secret_hash == hashed
+    if kind is not None:
+        condition = condition & (InvitationLink.kind == kind)
+    linked = db.select(InvitationLink.invitation_id).where(condition).scalar_subquery()
+    match = Invitation.id == linked
+    if kind in (None, "link"):
+        match = or_(match, Invitation.secret_hash == hashed)
+    return db.session.execute(db.select(Invitation).where(match).limit(1)).scalar_one_or_none()
+
+
+def token_for(secret: str) -> str:
+    """The token of a link whose secret is known (a card's code stands for one)."""
+    return make_token(secret)
 
 
 class _Usable(Protocol):
@@ -181,9 +202,7 @@ def find_by_token(token: str) -> Invitation | None:
         secret = read_token(token)
     except LinkError:
         return None
-    return db.session.execute(
-        db.select(Invitation).filter_by(secret_hash=secret_hash(secret))
-    ).scalar_one_or_none()
+    return find_by_hash(secret_hash(secret))
 
 
 def revoke(invitation: Invitation) -> bool:
@@ -209,7 +228,7 @@ ROTATABLE_STATUSES = frozenset(
 
 @dataclass(frozen=True)
 class NewLink:
-    """A replacement link for an invitation, not yet stored: ``apply`` once it was delivered."""
+    """Another link for an invitation, not yet stored: ``apply`` once it was delivered."""
 
     invitation: Invitation
     token: str
@@ -220,14 +239,15 @@ class NewLink:
         return current_app.config["BASE_URL"].rstrip("/") + LINK_PREFIX + self.token
 
     def apply(self) -> None:
-        """Store the new hash; the old link stops working. Caller commits."""
-        self.invitation.secret_hash = self.secret_hash
+        """Store the new link's hash beside the earlier ones, which keep working until the
+        invitation is answered, revoked or expired. Caller commits."""
+        self.invitation.links.append(InvitationLink(secret_hash=self.secret_hash, kind="link"))
 
 
 def new_link(invitation: Invitation) -> NewLink:
-    """Draw a new link for an invitation (the only way to send a link again: only a hash of
-    the secret is stored). Refused once the parent has consented, as the draft hangs on the
-    old secret."""
+    """Draw another link for an invitation (the only way to send a link again: only a hash of
+    a secret is stored). Refused once the parent has consented: the draft hangs on the secret
+    of the link they consented with, and a new link would open an empty one."""
     if InvitationStatus(invitation.status) not in ROTATABLE_STATUSES:
         raise ValueError(f"cannot replace the link of a {invitation.status} invitation")
     secret = new_secret()

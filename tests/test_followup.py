@@ -63,8 +63,10 @@ def test_reminders_are_spaced_capped_and_safe_to_rerun(app, runner, staff_as, sm
         "Påmindelse fra sundhedsplejen i Egedal Kommune: Hvordan var besøget?"
     )
     second_token = token_in(reminder)
-    # The reminder carries a new link; the first one stops working (only a hash is stored).
-    assert Parent(app.test_client()).open(first_token).status_code == 404
+    # The reminder carries a link of its own, and the first SMS's link keeps working: families
+    # tap the first message as often as the newest.
+    assert second_token != first_token
+    assert Parent(app.test_client()).open(first_token).status_code == 200
     assert Parent(app.test_client()).open(second_token).status_code == 200
     assert _get(app, invitation_id).reminders_sent == 1
 

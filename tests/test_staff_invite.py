@@ -259,7 +259,7 @@ def test_qr_code_on_screen_stores_no_contact(app, staff_as):
     assert other.client.get(svg_path).status_code == 404
 
 
-def test_new_qr_code_replaces_the_old_link(app, staff_as):
+def test_a_new_qr_code_keeps_the_old_one_working(app, staff_as):
     staff = staff_as()
     page = staff.get(invite(staff, "qr").headers["Location"]).get_data(as_text=True)
     old = token_in(page)
@@ -268,7 +268,8 @@ def test_new_qr_code_replaces_the_old_link(app, staff_as):
     response = staff.post(f"/staff/invitations/{made.id}/resend", {})
     new = token_in(staff.get(response.headers["Location"]).get_data(as_text=True))
     assert new != old
-    assert Parent(app.test_client()).open(old).status_code == 404
+    # A code printed on a card at the first visit must still open the questionnaire.
+    assert Parent(app.test_client()).open(old).status_code == 200
     assert Parent(app.test_client()).open(new).status_code == 200
 
 
@@ -482,18 +483,36 @@ def test_list_shows_counts_and_the_answer_rate(app, staff_as, sms_gateway):
         db.session.commit()
     staff.get("/staff/invitations")
     html = staff.page_html
-    assert "Besvaret: 1" in html and "Tilbagekaldt: 1" in html and "Oprettet: 1" in html
+    assert "Besvaret: 1" in html and "Tilbagekaldt: 1" in html and "Ikke åbnet endnu: 1" in html
     assert "Besvaret: 50% af invitationerne" in html
 
 
-def test_the_form_remembers_the_last_choices_but_not_the_contact(app, staff_as, sms_gateway):
+def test_the_form_remembers_the_last_choices_but_not_the_contact_or_language(
+    app, staff_as, sms_gateway
+):
+    """The language is the family's: the next family gets none chosen in advance (a remembered
+    Arabic made the next Danish family's SMS Arabic), unless it comes from their invitation."""
     staff = staff_as()
-    invite(staff, "sms", questionnaire="cos-p", language="en", phone=PHONE)
+    invite(staff, "sms", questionnaire="cos-p", language="ar", phone=PHONE)
     staff.get("/staff/invite")
     html = staff.page_html
     assert 'value="cos-p" checked' in html and 'value="sms" checked' in html
-    assert '<option selected value="en">' in html
+    assert '<option selected value="">Vælg familiens sprog</option>' in html
+    assert "selected value=\"ar\"" not in html
     assert "20 12 34 56" not in html and E164 not in html
+    # Sent without a language: refused, clearly, the rest kept.
+    response = staff.post("/staff/invite", {"questionnaire": "cos-p", "language": "",
+                                            "channel": "sms", "phone": PHONE, "email": "",
+                                            "action": "preview"})
+    assert response.status_code == 400
+    assert "Vælg familiens sprog." in response.get_data(as_text=True)
+    assert f'value="{PHONE}"' in response.get_data(as_text=True)
+    # From that family's invitation, "new invitation" starts in their language.
+    made = invitation(app)
+    staff.get(f"/staff/invitations/{made.id}")
+    assert "/staff/invite?language=ar" in staff.page_html
+    staff.get("/staff/invite?language=ar")
+    assert '<option selected value="ar">Arabisk – \u2068العربية\u2069</option>' in staff.page_html
 
 
 def test_unicode_sms_asks_the_gateway_for_ucs2(app, sms_gateway):

@@ -6,10 +6,12 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from flask import Flask
+from flask_babel import force_locale
 
 from portal import links
 from portal.config import PARENT_LANGUAGES, RTL_LANGUAGES
@@ -315,6 +317,23 @@ def collect_parent_pages(app: Flask, lang: str) -> list[tuple[str, str]]:
     pages.add("not found", browser.get("/no-such-page"))
     pages.add("server error", browser.get("/test-only/boom"), status=500)
     pages.add("form expired", browser.post("/test-only/form"), status=400)
+
+    # The printed card's short address: the form, a code cut short, a code no card carries.
+    typist = Parent(pages.browser())
+    pages.add("short code form", typist.get("/s/k"))
+    pages.add("short code too short", typist.post("/s/k", {"code": "4K7Q"}), status=400)
+    typist.get("/s/k")
+    pages.add("short code unknown", typist.post("/s/k", {"code": "4K7Q9XMB2T0R"}), status=400)
+    # The card itself goes to the family on paper: its text is the family's too.
+    with app.test_request_context("/staff/invitations"), force_locale(lang):
+        from flask import render_template
+
+        card = render_template(
+            "parent/_card_text.html", address="example.dk/k",
+            invitation=SimpleNamespace(expires_at=utcnow()),
+        )
+    pages.pages.append(("printed card", f'<html lang="{lang}" dir="{text_direction(lang)}">'
+                        f"<body><main>{card}</main></body></html>"))
 
     with app.app_context():
         expired_id, expired = create_link(app, language=lang)

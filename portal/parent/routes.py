@@ -33,7 +33,7 @@ from .consent import record_consent, render_consent
 from .forms import ConsentForm, LanguageForm
 
 #: Endpoints that work without an opened link.
-_OPEN_ENDPOINTS = {"parent.open_link", "parent.accessibility"}
+_OPEN_ENDPOINTS = {"parent.open_link", "parent.accessibility", "parent.short_code"}
 #: Endpoints that show or change the answers: only the browser holding the draft's key.
 _ANSWERING_ENDPOINTS = {"parent.start", "parent.consent", "parent.page"}
 _MAX_TOKEN_LENGTH = 200

@@ -3,9 +3,10 @@ page in both staff languages: zero WCAG 2.1 A and AA violations.
 
 Parents: language choice, consent, declined, every question page of every questionnaire (with
 every follow-up shown, and the error state of a first page), thanks, each link problem, the
-no-link page and the accessibility statement. Staff: login (and its error), the invite form (and
-its error), the SMS preview, the QR page, invitations list and detail, users list/new/edit, a
-refused page, a spent password link; evaluation: export form (and its error), rates, answers.
+no-link page, the accessibility statement and the card's short-code form (and its error).
+Staff: login (and its error), the invite form (and its error), the SMS preview, the QR page and
+the printable card, invitations list and detail, the revoke confirmation, users list/new/edit,
+a refused page, a spent password link; evaluation: export form (and its error), rates, answers.
 """
 
 from __future__ import annotations
@@ -111,6 +112,12 @@ def test_parent_pages_have_no_wcag_violations(
     scan.check(page, "accessibility statement")
     page.goto(f"{base}/s/this-is-not-a-link")
     scan.check(page, "link problem: tampered")
+    page.goto(f"{base}/k")
+    scan.check(page, "short code form")
+    page.locator('input[name="code"]').fill("4K7Q")
+    with page.expect_navigation():
+        page.locator("form button.primary").click()
+    scan.check(page, "short code form with error")
     for problem, change in (
         ("unknown", _forget),
         ("expired", _expire),
@@ -232,12 +239,16 @@ def test_staff_and_evaluation_pages_have_no_wcag_violations(
     staff.invite_by_qr("3-years", "so")
     assert staff.qr_image_width() > 0
     scan.check(page, "QR page")
+    staff.open_card()
+    scan.check(page, "printable card")
     page.goto(f"{base}/staff/invitations")
     scan.check(page, "invitation list")
     page.locator('a[href*="/staff/invitations/"]').first.click()
     page.wait_for_load_state()
     assert "/staff/invitations/" in page.url
     scan.check(page, "invitation detail")
+    page.goto(page.url + "/confirm-revoke")
+    scan.check(page, "revoke confirmation")
     page.goto(f"{base}/staff/users")
     scan.check(page, "users list")
     page.goto(f"{base}/staff/users/new")
