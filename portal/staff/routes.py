@@ -57,7 +57,7 @@ def _labels() -> dict[str, Any]:
 #: Forms that come back filled in, with a note, when their CSRF token has expired.
 _REFILLED_FORMS = frozenset(
     {"staff.login", "staff.set_password", "staff.invite", "staff.user_new", "staff.user_edit",
-     "staff.mfa", "staff.mfa_enrol"}
+     "staff.mfa", "staff.mfa_enrol", "staff.change_password"}
 )
 
 
@@ -93,14 +93,14 @@ def login() -> Any:
     if _csrf_failed_here():
         error, status = _csrf_message(), 400
     elif form.validate_on_submit():
-        outcome, user = auth.authenticate(
+        result = auth.authenticate(
             form.email.data, form.password.data, request.remote_addr or "unknown"
         )
-        if outcome == "ok" and user is not None:
+        if result.outcome == "ok" and result.user is not None:
             next_url = auth.safe_next(request.args.get("next"))
-            return redirect(auth.begin_second_factor(user, next_url), 303)
-        if outcome == "throttled":
-            error, status = _("Too many failed attempts. Wait 15 minutes and try again."), 429
+            return redirect(auth.begin_second_factor(result.user, next_url), 303)
+        if result.outcome in ("throttled", "protected"):
+            error, status = labels.login_wait_message(result.outcome, result.wait), 429
         else:
             error = _("The e-mail address or the password is wrong.")
     elif request.method == "POST":
@@ -130,7 +130,9 @@ def set_password(token: str) -> Any:
     error = _csrf_message() if _csrf_failed_here() else None
     if not error and form.validate_on_submit():
         minimum = int(current_app.config["PASSWORD_MIN_LENGTH"])
-        problem = accounts.password_problem(form.password.data, minimum)
+        problem = accounts.password_problem(
+            form.password.data, minimum, accounts.user_context(user)
+        )
         if problem:
             error = str(labels.ERROR[problem]) % {"n": minimum}
         else:
