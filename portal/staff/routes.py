@@ -21,6 +21,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
 
 from .. import audit
 from ..delivery import available_channels, qr
@@ -72,7 +73,11 @@ def _csrf_failed(error: CSRFError) -> Any:
         return login_manager.unauthorized()
     if request.endpoint in _REFILLED_FORMS:
         g.csrf_failed = True
-        return current_app.view_functions[request.endpoint](**(request.view_args or {}))
+        try:
+            return current_app.view_functions[request.endpoint](**(request.view_args or {}))
+        except HTTPException as refused:
+            # A 404 or 403 raised by the view inside this handler would otherwise be a 500.
+            return current_app.handle_http_exception(refused)
     flash(_csrf_message())
     return redirect(url_for(".home"), 303)
 
