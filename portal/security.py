@@ -57,6 +57,18 @@ class FormRequest(Request):
     def is_json(self) -> bool:
         return False
 
+    def _load_form_data(self) -> None:
+        # A multipart part whose name Werkzeug cannot read (``name="\\"``) arrives with the
+        # name None, and Flask-WTF's CSRF check calls ``.endswith`` on every name: a 500.
+        # Such a part is no field of any form, so it is dropped.
+        super()._load_form_data()
+        for name in ("form", "files"):
+            data = self.__dict__.get(name)
+            if data is not None and None in data:
+                self.__dict__[name] = type(data)(
+                    (key, value) for key, value in data.items(multi=True) if key is not None
+                )
+
 
 def init_app(app: Flask) -> None:
     app.request_class = FormRequest

@@ -57,7 +57,9 @@ def neutralise(value: Any) -> Any:
     """
     if not isinstance(value, str) or _PLAIN_NUMBER.fullmatch(value):
         return value
-    if value.lstrip(" ").startswith(FORMULA_STARTS):
+    # Text that already starts with quotes before a formula character gets one more, so that
+    # removing one quote in front of a formula character always gives the original back.
+    if value.lstrip("'").lstrip(" ").startswith(FORMULA_STARTS):
         return "'" + value
     return value
 
