@@ -27,8 +27,15 @@ from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from .conftest import EIGHTEEN_MONTHS, Parent, Staff, create_link, make_app, make_staff
-from .conftest import with_fresh_stores
+from .conftest import (
+    EIGHTEEN_MONTHS,
+    Parent,
+    Staff,
+    create_link,
+    make_app,
+    make_staff,
+    with_fresh_stores,
+)
 
 EXAMPLES = int(os.environ.get("PORTAL_FUZZ_EXAMPLES", "60"))
 SETTINGS = settings(
