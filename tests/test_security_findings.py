@@ -238,8 +238,8 @@ def test_a_good_passphrase_is_accepted(app):
 
 
 def test_a_password_set_decomposed_works_typed_composed(app):
-    """"blå" as a + combining ring, then as one character. Weakened: without NFC in
-    ``hash_password``/``verify_password`` the composed login fails (200, wrong password)."""
+    """"blå" as a + combining ring, then as one character. Weakened: with the old
+    ``hash_password`` and ``verify_password`` (no NFC, no fallback) the composed login fails."""
     decomposed = unicodedata.normalize("NFD", "blå hest på tur")
     composed = unicodedata.normalize("NFC", "blå hest på tur")
     assert decomposed != composed
