@@ -190,6 +190,32 @@ def test_recovery_codes_have_their_own_counter_and_then_only_a_reset_helps(app, 
     assert _password_step(fresh, email).headers["Location"] == "/staff/mfa/enrol"
 
 
+def test_recovery_codes_are_stored_with_a_password_hash_and_old_ones_still_work(app):
+    """ASVS 5.0 6.5.2: codes under 112 bits are hashed like passwords. Weakened: with the old
+    salted SHA-256 in ``prepare_recovery_codes`` the ``scrypt:`` assertion fails."""
+    import hashlib
+
+    from portal.models.personal import RecoveryCode
+    from portal.staff import mfa
+
+    user_id, email = make_staff(app)
+    with app.app_context():
+        user = db.session.get(StaffUser, user_id)
+        codes = mfa.new_recovery_codes(user)
+        old_code = "abcd-efgh-jkmn"
+        salt = "0011223344556677"
+        digest = hashlib.sha256((salt + mfa.normalise(old_code)).encode()).hexdigest()
+        user.recovery_codes.append(RecoveryCode(code_hash=f"{salt}${digest}"))
+        db.session.commit()
+        stored = db.session.execute(db.select(RecoveryCode.code_hash)).scalars().all()
+    assert sum(value.startswith("scrypt:") for value in stored) == 10
+    for code in (codes[0], old_code):
+        staff = Staff(app.test_client())
+        _password_step(staff, email)
+        staff.get("/staff/mfa")
+        assert staff.post("/staff/mfa", {"code": code}).status_code == 303, code
+
+
 # --- 3. weak passwords --------------------------------------------------------------------------
 
 

@@ -1,4 +1,5 @@
-"""second-factor attempts that end: counts of wrong codes in a row, and when the code was locked
+"""second-factor attempts that end: counts of wrong codes in a row, and when the code was locked;
+recovery codes hashed with scrypt (a longer hash column)
 
 Revision ID: security_limits
 Revises: 0004
@@ -30,9 +31,15 @@ def upgrade_personal():
         batch_op.add_column(sa.Column('recovery_failures', sa.Integer(), nullable=False,
                                       server_default='0'))
         batch_op.add_column(sa.Column('totp_locked_at', sa.DateTime(), nullable=True))
+    with op.batch_alter_table('recovery_code', schema=None) as batch_op:
+        batch_op.alter_column('code_hash', existing_type=sa.String(length=128),
+                              type_=sa.String(length=255), existing_nullable=False)
 
 
 def downgrade_personal():
+    with op.batch_alter_table('recovery_code', schema=None) as batch_op:
+        batch_op.alter_column('code_hash', existing_type=sa.String(length=255),
+                              type_=sa.String(length=128), existing_nullable=False)
     with op.batch_alter_table('staff_user', schema=None) as batch_op:
         batch_op.drop_column('totp_locked_at')
         batch_op.drop_column('recovery_failures')

@@ -216,7 +216,8 @@ class RecoveryCode(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id", ondelete="CASCADE"))
     #: ``<salt hex>$<sha256 hex of salt + code>``.
-    code_hash: Mapped[str] = mapped_column(String(128))
+    #: scrypt, like passwords (older codes: salted SHA-256); see staff.mfa.
+    code_hash: Mapped[str] = mapped_column(String(255))
     used_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     user: Mapped[StaffUser] = relationship(back_populates="recovery_codes")
