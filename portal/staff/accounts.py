@@ -174,17 +174,18 @@ def user_context(user: StaffUser) -> list[str | None]:
 
 def change_own_password(
     user: StaffUser, current: str, new: str, confirm: str, address: str
-) -> str | None:
+) -> auth.Login | str | None:
     """Self-service change: the current password, then the new one twice. Returns why it was
-    refused (a code for ``labels.ERROR`` or ``throttled``/``protected``) or None when changed
-    (every other session of the user ended; the caller starts this one again). Commits.
+    refused (a code for ``labels.ERROR``, or an ``auth.Login`` saying how long to wait) or None
+    when changed (every other session of the user ended; the caller starts this one again).
+    Commits.
 
     A wrong current password counts like a failed login from this address, so the page is no
     way round the login limits."""
     attempt = auth.LoginAttempt(user.email, address, auth.device_nonce(user.id))
-    outcome, _wait = attempt.gate()
+    outcome, wait = attempt.gate()
     if outcome != "ok":
-        return outcome
+        return auth.Login(outcome, None, wait)
     db.session.commit()  # hash outside the transaction (see auth.authenticate)
     if not auth.verify_password(user.password_hash, current):
         attempt.failed()

@@ -33,8 +33,8 @@ def change_password() -> Any:
             auth.start_session(user)
             flash(_("Your password is changed. You are logged out everywhere else."))
             return redirect(url_for(".home"), 303)
-        if problem in ("throttled", "protected"):
-            error, status = labels.login_wait_message(problem, 15 * 60), 429
+        if isinstance(problem, auth.Login):
+            error, status = labels.login_wait_message(problem.outcome, problem.wait), 429
         else:
             minimum = int(current_app.config["PASSWORD_MIN_LENGTH"])
             error, status = str(labels.ERROR[problem]) % {"n": minimum}, 400
