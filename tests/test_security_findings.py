@@ -104,6 +104,21 @@ def test_an_attacker_at_the_victims_own_address_does_not_lock_out_the_victims_br
     assert victim.login(email).status_code == 303
 
 
+def test_the_device_cookie_does_not_say_who_used_the_browser(app):
+    """Signed, not encrypted: it must not list account ids or e-mail addresses. Weakened: with
+    ``_device_user`` returning the plain id the id is found in the cookie."""
+    user_id, email = make_staff(app)
+    staff = Staff(app.test_client())
+    assert staff.login(email).status_code == 303
+    cookie = staff.client.get_cookie(auth.DEVICE_COOKIE)
+    assert cookie is not None and "HttpOnly" not in cookie.value
+    with app.app_context():
+        entries = auth._device_serializer().loads(cookie.value)
+    assert len(entries) == 1
+    assert str(user_id) not in [str(part) for entry in entries for part in entry]
+    assert email not in cookie.value
+
+
 def test_waits_grow_and_the_page_says_how_long(app):
     app.config["LOGIN_LIMIT_PER_PAIR"] = "2 per minute; 4 per hour"
     _, email = make_staff(app)

@@ -398,22 +398,30 @@ def _device_entries() -> list[list[Any]]:
     if not isinstance(data, list):
         return []
     return [entry for entry in data if isinstance(entry, list) and len(entry) == 2
-            and isinstance(entry[0], int) and isinstance(entry[1], str)]
+            and isinstance(entry[0], str) and isinstance(entry[1], str)]
+
+
+def _device_user(user_id: int) -> str:
+    # The cookie is signed, not encrypted: it names accounts by a keyed hash, so a shared PC's
+    # cookie does not list who has used it.
+    return _key("device", str(current_app.config["SECRET_KEY"]), str(user_id))[:16]
 
 
 def device_nonce(user_id: int) -> str | None:
     """The nonce this browser's device cookie holds for the user, if it holds one."""
+    wanted = _device_user(user_id)
     for entry_user, nonce in _device_entries():
-        if entry_user == user_id:
+        if secrets.compare_digest(entry_user, wanted):
             return nonce
     return None
 
 
 def _remember_device(user: StaffUser) -> None:
     """Give (or keep) this browser a device cookie for the user; set on the response."""
-    entries = [entry for entry in _device_entries() if entry[0] != user.id]
+    me = _device_user(user.id)
+    entries = [entry for entry in _device_entries() if entry[0] != me]
     nonce = device_nonce(user.id) or secrets.token_urlsafe(16)
-    entries = [[user.id, nonce], *entries][:DEVICE_COOKIE_USERS]
+    entries = [[me, nonce], *entries][:DEVICE_COOKIE_USERS]
     value = _device_serializer().dumps(entries)
     config = current_app.config
 
