@@ -109,9 +109,13 @@ def test_the_device_cookie_does_not_say_who_used_the_browser(app):
     ``_device_user`` returning the plain id the id is found in the cookie."""
     user_id, email = make_staff(app)
     staff = Staff(app.test_client())
-    assert staff.login(email).status_code == 303
+    response = staff.login(email)
+    assert response.status_code == 303
+    header = next(h for h in response.headers.getlist("Set-Cookie")
+                  if h.startswith(auth.DEVICE_COOKIE + "="))
+    assert "HttpOnly" in header and "SameSite=Strict" in header and "Path=/" in header
     cookie = staff.client.get_cookie(auth.DEVICE_COOKIE)
-    assert cookie is not None and "HttpOnly" not in cookie.value
+    assert cookie is not None
     with app.app_context():
         entries = auth._device_serializer().loads(cookie.value)
     assert len(entries) == 1
