@@ -115,10 +115,13 @@ def create_staff(
     if not link:
         minimum = int(current_app.config["PASSWORD_MIN_LENGTH"])
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-        problem = accounts.password_problem(password, minimum)
+        problem = accounts.password_problem(
+            password, minimum, [email, name, municipality.name, municipality.code]
+        )
         if problem:
             raise click.ClickException(
-                f"password refused ({problem}): use at least {minimum} characters, varied"
+                f"password refused ({problem}): use at least {minimum} characters, not a "
+                "common password or pattern, nor your name, e-mail or municipality"
             )
     try:
         user = accounts.create_user(

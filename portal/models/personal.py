@@ -218,6 +218,12 @@ class StaffUser(UserMixin, db.Model):
     mfa_enrolled_at: Mapped[datetime | None] = mapped_column(DateTime)
     #: The TOTP time step of the last accepted code: a code is accepted once, never again.
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    #: Wrong codes in a row (issue 18): past MFA_MAX_FAILURES authenticator codes the code is
+    #: locked (``totp_locked_at``) and only a recovery code or an admin's reset opens it; past
+    #: RECOVERY_MAX_FAILURES recovery codes only the reset does.
+    totp_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    recovery_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    totp_locked_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     municipality: Mapped[Municipality] = relationship()
     team: Mapped[Team | None] = relationship()
@@ -242,7 +248,8 @@ class RecoveryCode(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id", ondelete="CASCADE"))
     #: ``<salt hex>$<sha256 hex of salt + code>``.
-    code_hash: Mapped[str] = mapped_column(String(128))
+    #: scrypt, like passwords (older codes: salted SHA-256); see staff.mfa.
+    code_hash: Mapped[str] = mapped_column(String(255))
     used_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     user: Mapped[StaffUser] = relationship(back_populates="recovery_codes")

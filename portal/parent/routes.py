@@ -19,6 +19,7 @@ from flask import (
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, generate_csrf
+from werkzeug.exceptions import HTTPException
 
 from .. import links
 from ..extensions import db, limiter
@@ -121,7 +122,11 @@ def _csrf_failed(error: CSRFError) -> Any:
         if refused is not None:
             return refused
         g.csrf_failed = True
-        return page(**(request.view_args or {}))
+        try:
+            return page(**(request.view_args or {}))
+        except HTTPException as refused:
+            # A 404 for a page that does not exist, raised inside this handler, was a 500.
+            return current_app.handle_http_exception(refused)
     flash(_("The page had been open for a long time. Please try again."))
     return redirect(request.path, code=303)
 

@@ -23,6 +23,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
+from werkzeug.exceptions import HTTPException
 
 from .. import audit, short_codes
 from ..delivery import available_channels, qr
@@ -73,7 +74,7 @@ def _danish_day(moment: Any) -> str:
 #: Forms that come back filled in, with a note, when their CSRF token has expired.
 _REFILLED_FORMS = frozenset(
     {"staff.login", "staff.set_password", "staff.invite", "staff.user_new", "staff.user_edit",
-     "staff.mfa", "staff.mfa_enrol"}
+     "staff.mfa", "staff.mfa_enrol", "staff.change_password"}
 )
 
 
@@ -88,7 +89,11 @@ def _csrf_failed(error: CSRFError) -> Any:
         return login_manager.unauthorized()
     if request.endpoint in _REFILLED_FORMS:
         g.csrf_failed = True
-        return current_app.view_functions[request.endpoint](**(request.view_args or {}))
+        try:
+            return current_app.view_functions[request.endpoint](**(request.view_args or {}))
+        except HTTPException as refused:
+            # A 404 or 403 raised by the view inside this handler would otherwise be a 500.
+            return current_app.handle_http_exception(refused)
     flash(_csrf_message())
     return redirect(url_for(".home"), 303)
 
@@ -109,14 +114,14 @@ def login() -> Any:
     if _csrf_failed_here():
         error, status = _csrf_message(), 400
     elif form.validate_on_submit():
-        outcome, user = auth.authenticate(
+        result = auth.authenticate(
             form.email.data, form.password.data, request.remote_addr or "unknown"
         )
-        if outcome == "ok" and user is not None:
+        if result.outcome == "ok" and result.user is not None:
             next_url = auth.safe_next(request.args.get("next"))
-            return redirect(auth.begin_second_factor(user, next_url), 303)
-        if outcome == "throttled":
-            error, status = _("Too many failed attempts. Wait 15 minutes and try again."), 429
+            return redirect(auth.begin_second_factor(result.user, next_url), 303)
+        if result.outcome in ("throttled", "protected"):
+            error, status = labels.login_wait_message(result.outcome, result.wait), 429
         else:
             error = _("The e-mail address or the password is wrong.")
     elif request.method == "POST":
@@ -146,7 +151,9 @@ def set_password(token: str) -> Any:
     error = _csrf_message() if _csrf_failed_here() else None
     if not error and form.validate_on_submit():
         minimum = int(current_app.config["PASSWORD_MIN_LENGTH"])
-        problem = accounts.password_problem(form.password.data, minimum)
+        problem = accounts.password_problem(
+            form.password.data, minimum, accounts.user_context(user)
+        )
         if problem:
             error = str(labels.ERROR[problem]) % {"n": minimum}
         else:
