@@ -140,8 +140,10 @@ def test_an_expired_token_is_refused(
 
 
 def test_a_replayed_code_is_refused(app: Flask, client, provider: OpenIDProvider) -> None:
-    """Weakened by hand (state not taken out of the session): the same callback signed in twice.
-    The provider refuses the code itself too, even with a fresh state."""
+    """Two layers refuse: the portal (the callback must carry the state this browser's own
+    sign-in started) and the provider (a code works once, and only with its PKCE verifier).
+    Weakened by hand (the state comparison in oidc.finish removed): the injected code was
+    then refused by the provider only, reason "code" instead of "state", and this failed."""
     provider.add("gentaget", [GROUPS["health_visitor"]])
     response, callback = sign_in(client, "gentaget")
     assert response.status_code == 303
@@ -157,6 +159,15 @@ def test_a_replayed_code_is_refused(app: Flask, client, provider: OpenIDProvider
     assert replay.status_code == 400
     assert attacker.get("/staff/invitations").status_code == 302
     assert refusals(app)[-1] == "code"
+    # A code injected into another browser's sign-in before its owner used it: refused for
+    # its state, and the owner can still use it.
+    victim = app.test_client()
+    unused = ProviderBrowser().sign_in(start_sign_in(victim), "gentaget")
+    start_sign_in(attacker)
+    assert attacker.get(_local(unused)).status_code == 400
+    assert refusals(app)[-1] == "state"
+    assert attacker.get("/staff/invitations").status_code == 302
+    assert victim.get(_local(unused)).status_code == 303
 
 
 def test_without_a_role_the_sign_in_is_refused_and_the_account_deactivated(
@@ -232,9 +243,13 @@ def test_logout_ends_the_provider_session_too(
     assert sign_in(client, "farvel")[0].status_code == 303
     response = client.post("/staff/logout", data={"csrf_token": _csrf(client)})
     assert response.status_code == 303
-    location = response.headers["Location"]
-    assert location.startswith(provider.issuer) and "post_logout_redirect_uri=" in location
+    assert response.headers["Location"] == "/staff/logged-out"
     assert client.get("/staff/invitations").status_code == 302
+    page = client.get("/staff/logged-out").get_data(as_text=True)
+    assert f'content="0;url={provider.issuer}/session/end?' in page
+    assert "post_logout_redirect_uri=" in page
+    # Shown once: the address is not kept.
+    assert client.get("/staff/logged-out").status_code == 303
 
 
 def test_the_login_page_offers_the_municipality_and_its_own_address(

@@ -10,7 +10,7 @@ PUBLIC_ENDPOINTS = frozenset(
     {"staff.login", "staff.set_password", "staff.mfa", "staff.mfa_enrol", "staff.mfa_enrol_qr"}
     # Sign-in through the municipality's identity provider (portal/staff/sso/).
     | {"staff.login_municipality", "staff.sso_callback", "staff.saml_acs", "staff.saml_finish",
-       "staff.saml_metadata"}
+       "staff.saml_metadata", "staff.sso_logged_out"}
 )
 
 from . import routes, second_factor, sso  # noqa: E402, F401

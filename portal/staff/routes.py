@@ -122,7 +122,7 @@ def logout() -> Any:
     logout_user()
     session.clear()
     flash(_("You are logged out."))
-    return redirect(provider_logout or url_for(".login"), 303)
+    return sso.routes.after_logout(provider_logout)
 
 
 @bp.route("/set-password/<token>", methods=["GET", "POST"])

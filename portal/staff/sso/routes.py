@@ -140,3 +140,20 @@ def provider_logout_url() -> str | None:
     after = current_app.config["BASE_URL"].rstrip("/") + url_for("staff.login")
     return oidc.logout_url(provider, after)
 
+
+
+def after_logout(provider_logout: str | None) -> Any:
+    """Where the logout form's answer goes: the provider's logout, by way of a page of ours
+    (a redirect to another site right after a form is what the CSP's form-action forbids)."""
+    if not provider_logout:
+        return redirect(url_for("staff.login"), 303)
+    session["sso_logout_url"] = provider_logout
+    return redirect(url_for("staff.sso_logged_out"), 303)
+
+
+@bp.get("/logged-out")
+def sso_logged_out() -> Any:
+    url = session.pop("sso_logout_url", None)
+    if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+        return redirect(url_for("staff.login"), 303)
+    return render_template("staff/sso_logged_out.html", url=url)
