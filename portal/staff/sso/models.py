@@ -90,3 +90,8 @@ class UsedAssertion(db.Model):
     #: SHA-256 of issuer + assertion id.
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     expires_at: Mapped[datetime] = mapped_column(DateTime)
+    #: Until the browser comes back to finish the sign-in (the assertion arrives as a
+    #: cross-site POST, without the session cookie that says which request it answers):
+    #: the request id and the claims. Emptied when the sign-in finishes.
+    in_response_to: Mapped[str | None] = mapped_column(String(100))
+    claims: Mapped[dict[str, Any] | None] = mapped_column(JSON)

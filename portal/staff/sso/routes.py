@@ -12,7 +12,7 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ...extensions import db
+from ...extensions import csrf, db
 from .. import auth, bp
 from ..forms import LoginForm
 from . import oidc, provisioning
@@ -157,3 +157,95 @@ def sso_logged_out() -> Any:
     if not isinstance(url, str) or not url.startswith(("https://", "http://")):
         return redirect(url_for("staff.login"), 303)
     return render_template("staff/sso_logged_out.html", url=url)
+
+
+# --- SAML (KOMBIT Context Handler) ------------------------------------------------------------
+
+
+def _finish_serializer() -> Any:
+    from itsdangerous import URLSafeTimedSerializer
+
+    config = current_app.config
+    keys = [*config.get("SECRET_KEY_FALLBACKS", []), config["SECRET_KEY"]]
+    return URLSafeTimedSerializer(keys, salt="staff-saml-finish")
+
+
+@bp.post("/saml/acs")
+@csrf.exempt  # the identity provider posts here; the signed assertion is the proof
+def saml_acs() -> Any:
+    """Assertion consumer: the identity provider's POST. The browser's session cookie does not
+    come with it (SameSite=Lax), so the answer is checked here and bound to the session in
+    ``saml_finish``, where it does."""
+    from . import saml
+
+    issuer = _saml_issuer(request.form.get("SAMLResponse", ""))
+    provider = db.session.execute(
+        db.select(IdentityProvider).filter_by(protocol="saml", enabled=True, issuer=issuer)
+    ).scalar_one_or_none() if issuer else None
+    if provider is None:
+        return _refused("saml_response")
+    try:
+        _claims, _request_id, key = saml.accept(provider, request.form["SAMLResponse"])
+    except SignInRefused as error:
+        provisioning.refuse(provider, error.code)
+        return _refused(error.code)
+    token = _finish_serializer().dumps(key)
+    return redirect(url_for("staff.saml_finish", t=token), 303)
+
+
+def _saml_issuer(encoded: str) -> str | None:
+    """The Issuer a posted response names (unchecked: it only picks the configuration that
+    then checks everything)."""
+    import base64
+    import binascii
+
+    from defusedxml import ElementTree
+
+    if not encoded or len(encoded) > 512 * 1024:
+        return None
+    try:
+        root = ElementTree.fromstring(base64.b64decode(encoded))
+    except (binascii.Error, ValueError, ElementTree.ParseError):
+        return None
+    except Exception:  # noqa: BLE001  (defusedxml refuses DTDs and entities by raising)
+        return None
+    for element in root:
+        if element.tag == "{urn:oasis:names:tc:SAML:2.0:assertion}Issuer" and element.text:
+            return element.text.strip()
+    return None
+
+
+@bp.get("/saml/finish")
+def saml_finish() -> Any:
+    """Back in the browser that started the sign-in: its session names the request."""
+    from itsdangerous import BadSignature
+
+    from . import saml
+
+    provider, pending = _pending("saml")
+    try:
+        key = _finish_serializer().loads(request.args.get("t", "")[:300], max_age=300)
+    except (BadSignature, UnicodeError, ValueError):
+        key = None
+    if provider is None or not isinstance(key, str):
+        return _refused("state")
+    try:
+        claims = saml.take_pending(key, provider, str(pending.get("request", "")))
+    except SignInRefused as error:
+        provisioning.refuse(provider, error.code)
+        return _refused("state")
+    return complete(provider, claims, pending)
+
+
+@bp.get("/saml/metadata")
+def saml_metadata() -> Any:
+    """The portal's service-provider metadata (entity id, assertion consumer, certificate)."""
+    from flask import Response
+
+    from . import saml
+
+    try:
+        text = saml.metadata_xml()
+    except SignInRefused:
+        return Response("SAML is not configured on this portal.\n", 404, mimetype="text/plain")
+    return Response(text, mimetype="application/samlmetadata+xml")
