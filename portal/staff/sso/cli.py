@@ -16,6 +16,7 @@ from ... import audit
 from ...extensions import db
 from ...models.personal import Municipality, Role
 from .models import IdentityProvider
+from .sealing import seal
 
 sso_command = AppGroup("sso", help="Staff sign-in through a municipality's identity provider.")
 
@@ -68,7 +69,7 @@ def configure(
     provider.protocol, provider.issuer, provider.enabled = protocol, issuer.strip(), True
     provider.client_id, provider.tenant = client_id, tenant
     if client_secret is not None:
-        provider.client_secret = client_secret
+        provider.client_secret = seal(client_secret)
     provider.roles_claim, provider.email_claim = roles_claim, email_claim
     provider.role_map, provider.team_map = dict(role_map or {}), dict(team_map or {})
     provider.metadata_xml, provider.display_name = metadata_xml, display_name

@@ -33,7 +33,7 @@ class IdentityProvider(db.Model):
     #: SAML: the identity provider's entity id.
     issuer: Mapped[str] = mapped_column(String(500))
     client_id: Mapped[str | None] = mapped_column(String(255))
-    #: Never logged, printed or shown on a page; see ``__repr__``.
+    #: Sealed (``sealing.seal``); never logged, printed or shown on a page.
     client_secret: Mapped[str | None] = mapped_column(Text)
     #: OIDC: the only ``tid`` accepted (Entra's directory id). SAML: the organisation's CVR
     #: number that KOMBIT's privilege scope must name.

@@ -25,6 +25,7 @@ from joserfc.jws import JWSRegistry
 
 from .models import IdentityProvider
 from .provisioning import ProviderClaims, SignInRefused, as_values
+from .sealing import unseal
 
 SCOPE = "openid email profile"
 #: Discovery documents and key sets are fetched at most once an hour per issuer (keys again
@@ -66,7 +67,7 @@ def server_metadata(provider: IdentityProvider) -> dict[str, Any]:
 
 def _session(provider: IdentityProvider, redirect_uri: str) -> OAuth2Session:
     return OAuth2Session(
-        provider.client_id, provider.client_secret, scope=SCOPE, redirect_uri=redirect_uri,
+        provider.client_id, unseal(provider.client_secret), scope=SCOPE, redirect_uri=redirect_uri,
         code_challenge_method="S256",
     )
 
