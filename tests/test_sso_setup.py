@@ -68,8 +68,8 @@ def test_a_sign_in_logs_no_client_secret(
     app: Flask, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Every logger at DEBUG (ours, SQLAlchemy's with its parameters, requests', urllib3's)
-    through a whole sign-in. Weakened by hand (the secret stored unsealed): SQLAlchemy's
-    parameter log held it, and this failed."""
+    through a whole sign-in, the token request's Basic authentication included. Weakened by
+    hand (oidc._session logging the secret at DEBUG): this failed."""
     import base64
 
     handler = Everything()
