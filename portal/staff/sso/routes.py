@@ -55,7 +55,9 @@ def render_login(error: str | None = None, status: int = 200) -> Any:
 def _refused(code: str) -> Any:
     # A callback this browser did not start, or a used code, is a bad request; a provider's
     # answer that does not let the person in is a refusal.
-    status = {"provider_unreachable": 502, "state": 400, "code": 400}.get(code, 403)
+    status = {"provider_unreachable": 502, "state": 400, "code": 400, "saml_response": 400}.get(
+        code, 403
+    )
     return render_login(refusal_message(code), status)
 
 

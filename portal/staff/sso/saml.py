@@ -131,7 +131,8 @@ def accept(provider: IdentityProvider, saml_response: str) -> tuple[ProviderClai
     except Exception as error:  # noqa: BLE001  (signature, audience, time: all refusals)
         raise SignInRefused(_reason(error)) from None
     if response is None or response.assertion is None:
-        raise SignInRefused("saml_response")
+        # pysaml2 answers None (and logs why) for a response that is not addressed to us.
+        raise SignInRefused("saml_refused")
     assertion = response.assertion
     if response.issuer() != provider.issuer:
         raise SignInRefused("saml_issuer")
