@@ -67,7 +67,7 @@ def privilege_list(groups: dict[str, list[str]]) -> str:
 
 
 class IdentityProvider:
-    def __init__(self, folder: Path, sp_metadata: str):
+    def __init__(self, folder: Path, sp_metadata: str, sso_url: str = IDP_SSO_URL):
         from saml2 import BINDING_HTTP_REDIRECT
         from saml2.config import IdPConfig
         from saml2.server import Server
@@ -78,7 +78,7 @@ class IdentityProvider:
             "xmlsec_binary": shutil.which("xmlsec1"),
             "key_file": self.key, "cert_file": self.cert,
             "service": {"idp": {
-                "endpoints": {"single_sign_on_service": [(IDP_SSO_URL, BINDING_HTTP_REDIRECT)]},
+                "endpoints": {"single_sign_on_service": [(sso_url, BINDING_HTTP_REDIRECT)]},
                 "policy": {"default": {
                     "lifetime": {"minutes": 5}, "attribute_restrictions": None,
                     "name_form": "urn:oasis:names:tc:SAML:2.0:attrname-format:uri",
