@@ -49,7 +49,7 @@ def upgrade_personal():
     sa.Column('provider_id', sa.Integer(), nullable=False),
     sa.Column('subject', sa.String(length=255), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('deactivated_by_provider', sa.Boolean(), nullable=False),
+    sa.Column('deactivated_token', sa.String(length=43), nullable=True),
     sa.Column('last_sign_in_at', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['provider_id'], ['identity_provider.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['staff_user.id'], ondelete='CASCADE'),

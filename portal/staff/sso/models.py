@@ -72,10 +72,11 @@ class ExternalIdentity(db.Model):
     user_id: Mapped[int] = mapped_column(
         ForeignKey("staff_user.id", ondelete="CASCADE"), unique=True
     )
-    #: True when the account was deactivated because the provider stopped giving it a
-    #: role; it comes back when a role does. A local deactivation by an admin leaves this
-    #: false and is never undone by a sign-in.
-    deactivated_by_provider: Mapped[bool] = mapped_column(default=False)
+    #: Set when the account was deactivated because the provider stopped giving it a role:
+    #: the session token it was left with. It comes back when a role does, unless an admin
+    #: changed the account since (any change by an admin renews the token): a local
+    #: deactivation is never undone by a sign-in.
+    deactivated_token: Mapped[str | None] = mapped_column(String(43))
     last_sign_in_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     user: Mapped[StaffUser] = relationship()

@@ -130,8 +130,8 @@ def sign_in(provider: IdentityProvider, claims: ProviderClaims) -> StaffUser:
         if user is not None and identity is not None and user.active:
             # The provider stopped giving this person a role here: the account goes too.
             user.active = False
-            identity.deactivated_by_provider = True
             auth.end_all_sessions(user)
+            identity.deactivated_token = user.session_token
             audit.record(_actor(provider), "user.updated", subject, changed=["active"],
                          active=False, reason="no_role")
             db.session.commit()
@@ -142,10 +142,10 @@ def sign_in(provider: IdentityProvider, claims: ProviderClaims) -> StaffUser:
         identity = ExternalIdentity(provider_id=provider.id, subject=claims.subject, user=user)
         db.session.add(identity)
     elif not user.active:
-        if not identity.deactivated_by_provider:
+        if identity.deactivated_token != user.session_token:
             raise refuse(provider, "deactivated", subject)
         user.active = True
-        identity.deactivated_by_provider = False
+        identity.deactivated_token = None
         audit.record(_actor(provider), "user.updated", f"staff:{user.id}", changed=["active"],
                      active=True)
     _update(provider, user, claims, role, team)
