@@ -93,3 +93,36 @@ def test_a_sign_in_logs_no_client_secret(
     logged = "\n".join(handler.lines)
     assert logged, "nothing was captured"
     assert CLIENT_SECRET not in logged and basic not in logged
+
+
+def test_an_unreachable_provider_gets_a_clear_page_not_an_error(app: Flask, client) -> None:
+    from portal.models.personal import Municipality
+    from portal.staff.sso.cli import configure
+
+    with app.app_context():
+        municipality = db.session.execute(
+            db.select(Municipality).filter_by(code="0240")
+        ).scalar_one()
+        configure(municipality, "oidc", "http://127.0.0.1:9", client_id="app",
+                  client_secret=SECRET, role_map={"g": "health_visitor"})
+    response = client.get("/staff/login/0240")
+    assert response.status_code == 502
+    assert "kan ikke nås lige nu" in response.get_data(as_text=True)
+    # The password form is still on the page for the municipalities that use it.
+    assert 'name="password"' in response.get_data(as_text=True)
+
+
+def test_saml_without_the_portals_key_is_refused_clearly(app: Flask, client) -> None:
+    from portal.models.personal import Municipality
+    from portal.staff.sso.cli import configure
+
+    with app.app_context():
+        municipality = db.session.execute(
+            db.select(Municipality).filter_by(code="0240")
+        ).scalar_one()
+        configure(municipality, "saml", "https://idp.example/metadata", tenant="29189854",
+                  metadata_xml="<not-metadata/>", role_map={"r": "health_visitor"})
+    response = client.get("/staff/login/0240")
+    assert response.status_code == 403
+    assert "Log-in kunne ikke gennemføres" in response.get_data(as_text=True)
+    assert client.get("/staff/saml/metadata").status_code == 404
