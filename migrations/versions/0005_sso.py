@@ -60,7 +60,7 @@ def upgrade_personal():
     op.create_table('sso_used_assertion',
     sa.Column('id', sa.String(length=64), nullable=False),
     sa.Column('expires_at', sa.DateTime(), nullable=False),
-    sa.Column('in_response_to', sa.String(length=100), nullable=True),
+    sa.Column('request_id', sa.String(length=100), nullable=True),
     sa.Column('claims', sa.JSON(), nullable=True),
     sa.PrimaryKeyConstraint('id')
     )

@@ -93,6 +93,7 @@ class UsedAssertion(db.Model):
     expires_at: Mapped[datetime] = mapped_column(DateTime)
     #: Until the browser comes back to finish the sign-in (the assertion arrives as a
     #: cross-site POST, without the session cookie that says which request it answers):
-    #: the request id and the claims. Emptied when the sign-in finishes.
-    in_response_to: Mapped[str | None] = mapped_column(String(100))
+    #: the id of the request it answers (InResponseTo) and the claims. The claims are
+    #: emptied when the sign-in finishes.
+    request_id: Mapped[str | None] = mapped_column(String(100))
     claims: Mapped[dict[str, Any] | None] = mapped_column(JSON)

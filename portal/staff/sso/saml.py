@@ -184,7 +184,7 @@ def _record_once(
         db.session.rollback()
         raise SignInRefused("saml_replay")
     db.session.add(UsedAssertion(
-        id=key, expires_at=until, in_response_to=in_response_to[:100],
+        id=key, expires_at=until, request_id=in_response_to[:100],
         claims={"p": provider.id, "subject": claims.subject, "email": claims.email,
                 "name": claims.name, "values": list(claims.values)},
     ))
@@ -205,7 +205,7 @@ def take_pending(key: str, provider: IdentityProvider, request_id: str) -> Provi
         raise SignInRefused("saml_replay")
     row.claims = None  # used up, whatever happens next
     db.session.commit()
-    if not request_id or row.in_response_to != request_id:
+    if not request_id or row.request_id != request_id:
         raise SignInRefused("saml_in_response_to")
     return ProviderClaims(
         subject=str(claims["subject"]), email=claims.get("email"), name=claims.get("name") or "",
