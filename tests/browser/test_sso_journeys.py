@@ -13,6 +13,7 @@ from flask import Flask
 
 from .. import oidc_provider
 from ..oidc_provider import GROUPS, PASSWORD, OpenIDProvider
+from .axe import Scan
 from .conftest import screenshot
 
 pytestmark = pytest.mark.browser
@@ -27,7 +28,8 @@ def provider(app: Flask, live_server: str, tmp_path: Path) -> Iterator[OpenIDPro
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(locale="da-DK")
+    # bypass_csp: axe-core is added to the page as a script for the accessibility scan.
+    context = browser.new_context(locale="da-DK", bypass_csp=True)
     page = context.new_page()
     page.set_default_timeout(15_000)
     try:
@@ -48,6 +50,9 @@ def test_a_health_visitor_picks_her_municipality_and_signs_in_there(
     provider.add("hanne-hansen", [GROUPS["health_visitor"], GROUPS["team_nord"]])
     page.goto(f"{live_server}/staff/login")
     screenshot(page, "sso/login-choice")
+    scan = Scan()
+    scan.check(page, "login with a municipality's sign-in")
+    scan.assert_clean()
     page.get_by_role("link", name="Egedal Kommune (Entra ID)").click()
     page.wait_for_url(f"{provider.issuer}/**")
     sign_in_at_provider(page, "hanne-hansen")
