@@ -28,8 +28,9 @@ run: compile-translations
 link: $(VENV)/.installed
 	@$(DEV) $(FLASK) invitations create --questionnaire $(or $(Q),18-months) --language $(or $(L),da)
 
-# axe-core for the accessibility tests, at the exact version in tools/package-lock.json. Without
-# npm (or offline) those tests are skipped with the reason; the rest of the suite still runs.
+# axe-core for the accessibility tests and oidc-provider for the staff sign-in tests, at the exact
+# versions in tools/package-lock.json. Without npm (or offline) those tests are skipped with the
+# reason; the rest of the suite still runs.
 AXE := tools/node_modules/axe-core/axe.min.js
 
 $(AXE): tools/package.json tools/package-lock.json

@@ -259,3 +259,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(send_reminders_command)
     app.cli.add_command(purge_command)
     app.cli.add_command(responses_group)
+    from .staff.sso.cli import sso_command
+
+    app.cli.add_command(sso_command)

@@ -204,7 +204,7 @@ def authenticate(email: str, password: str, address: str) -> Login:
 
     email = email.strip().lower()
     user = db.session.execute(db.select(StaffUser).filter_by(email=email)).scalar_one_or_none()
-    found = (user.id, user.password_hash, user.active) if user else None
+    found = (user.id, user.password_hash, user.active and _password_allowed(user)) if user else None
     subject = f"staff:{user.id}" if user else None
     # End the read before hashing: scrypt takes a noticeable fraction of a second, and on
     # SQLite a POST's transaction holds the write lock that parents' answers wait for.
@@ -225,6 +225,14 @@ def authenticate(email: str, password: str, address: str) -> Login:
     audit.record("anonymous", "login.failed", subject)
     db.session.commit()
     return Login("failed")
+
+
+def _password_allowed(user: StaffUser) -> bool:
+    # A municipality that signs in through its identity provider has no password logins
+    # (the provider decides who gets in); admins keep theirs to reach the portal when it fails.
+    from .sso.provisioning import uses_identity_provider
+
+    return user.role == Role.ADMIN or not uses_identity_provider(user.municipality_id)
 
 
 def _link_serializer() -> URLSafeTimedSerializer:

@@ -31,7 +31,7 @@ from ..extensions import db, login_manager
 from ..i18n import NATIVE_NAMES, languages, text_direction
 from ..models.personal import Invitation, InvitationStatus, Municipality, Role, StaffUser, Team
 from ..timeutil import utcnow
-from . import PUBLIC_ENDPOINTS, accounts, auth, board, bp, display, invitations, labels
+from . import PUBLIC_ENDPOINTS, accounts, auth, board, bp, display, invitations, labels, sso
 from .auth import roles_required
 from .contacts import ContactError, display_phone, parse_email, parse_phone
 from .forms import InviteForm, LoginForm, SetPasswordForm, UserEditForm, UserForm
@@ -126,20 +126,24 @@ def login() -> Any:
             error = _("The e-mail address or the password is wrong.")
     elif request.method == "POST":
         status = 400
-    return render_template("staff/login.html", form=form, error=error), status
+    return render_template(
+        "staff/login.html", form=form, error=error,
+        identity_providers=sso.provisioning.enabled_providers(),
+    ), status
 
 
 @bp.post("/logout")
 @roles_required(*EVERYONE)
 def logout() -> Any:
     user: StaffUser = current_user._get_current_object()
+    provider_logout = sso.routes.provider_logout_url()  # ends the provider's session too
     auth.end_all_sessions(user)
     audit.record(audit.staff_actor(user.id), "logout", f"staff:{user.id}")
     db.session.commit()
     logout_user()
     session.clear()
     flash(_("You are logged out."))
-    return redirect(url_for(".login"), 303)
+    return sso.routes.after_logout(provider_logout)
 
 
 @bp.route("/set-password/<token>", methods=["GET", "POST"])
