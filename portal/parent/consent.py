@@ -11,7 +11,7 @@ from flask import Flask, current_app
 from flask_babel import gettext
 
 from ..extensions import db
-from ..models.personal import FINAL_STATUSES, ConsentRecord, Invitation, InvitationStatus
+from ..models.personal import ConsentRecord, Invitation
 
 DEFAULT_FILE = Path(__file__).parent.parent / "consent" / "default.toml"
 
@@ -104,7 +104,6 @@ def record_consent(
         language=language,
     )
     db.session.add(record)
-    if InvitationStatus(invitation.status) not in FINAL_STATUSES:
-        invitation.set_status(InvitationStatus.CONSENTED if decision else InvitationStatus.DECLINED)
+    invitation.record_decision(decision)
     db.session.commit()
     return record

@@ -28,7 +28,6 @@ from ..models.personal import Invitation, InvitationStatus
 from ..questionnaires import Definition
 from ..questionnaires.answers import merge, read_page
 from ..stores import writes_on_get
-from ..timeutil import utcnow
 from . import answering, bp, drafts, page_cache, state
 from .consent import record_consent, render_consent
 from .forms import ConsentForm, LanguageForm
@@ -206,15 +205,7 @@ def language() -> Any:
 
 def _mark_opened() -> None:
     """A person acted on the link (a scanner never posts a form): record ``opened``."""
-    invitation = _invitation()
-    if invitation.status in (
-        InvitationStatus.CREATED,
-        InvitationStatus.SENT,
-        InvitationStatus.DELIVERY_FAILED,
-    ):
-        invitation.set_status(InvitationStatus.OPENED)
-    if invitation.opened_at is None:
-        invitation.opened_at = utcnow()
+    _invitation().mark_opened()
     db.session.commit()
 
 

@@ -29,7 +29,7 @@ from .. import audit, short_codes
 from ..delivery import available_channels, qr
 from ..extensions import db, login_manager
 from ..i18n import NATIVE_NAMES, languages, text_direction
-from ..models.personal import Invitation, InvitationStatus, Municipality, Role, StaffUser, Team
+from ..models.personal import Invitation, Municipality, Role, StaffUser, Team
 from ..timeutil import utcnow
 from . import PUBLIC_ENDPOINTS, accounts, auth, board, bp, display, invitations, labels, sso
 from .auth import roles_required
@@ -375,14 +375,8 @@ def invitation_qr_svg(invitation_id: int) -> Any:
 
 
 def _filtered(query: Any, status: str, questionnaire: str, channel: str, q: str = "") -> Any:
-    now = utcnow()
-    closed = [InvitationStatus.COMPLETED, InvitationStatus.DECLINED, InvitationStatus.REVOKED]
-    if status == InvitationStatus.EXPIRED:
-        query = query.where(Invitation.expires_at <= now, Invitation.status.not_in(closed))
-    elif status in labels.STATUS:
-        query = query.filter_by(status=status)
-        if status not in closed:
-            query = query.where(Invitation.expires_at > now)
+    if status in labels.STATUS:
+        query = query.where(Invitation.effective_status(utcnow()) == status)
     if questionnaire in labels.QUESTIONNAIRE:
         query = query.filter_by(questionnaire_key=questionnaire)
     if channel in ("sms", "email", "qr"):
@@ -435,7 +429,7 @@ def invitation_resend(invitation_id: int) -> Any:
 def invitation_revoke_confirm(invitation_id: int) -> Any:
     """Revoking cannot be undone: it is asked on a page of its own, not with one tap."""
     invitation = _visible_or_404(invitation_id)
-    if invitation.status in ("completed", "revoked"):
+    if not invitation.can_revoke():
         flash(_("This invitation was already answered or revoked."))
         return redirect(url_for(".invitation_detail", invitation_id=invitation.id))
     return render_template("staff/revoke.html", invitation=invitation)
