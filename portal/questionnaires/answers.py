@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+
 from . import Definition, Page, Question
 
 Errors = dict[str, Any]
@@ -41,7 +43,7 @@ def read_page(
         elif enforce_required and question.required and values[question.id] is None:
             errors.setdefault(
                 question.id,
-                question.kind.required_message,
+                question.kind.required_message or _l("Please answer this question."),
             )
     return values, errors
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 import random
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from flask_babel import lazy_gettext as _l
-
 from ...evaluation.formats.missing import SKIPPED
 
 if TYPE_CHECKING:
@@ -44,7 +42,8 @@ class QuestionType:
     measure: ClassVar[str] = "nominal"
     #: Table Schema type of its answer column(s).
     column_type: ClassVar[str] = "integer"
-    required_message: ClassVar[Any] = _l("Please answer this question.")
+    #: The error for a required question left unanswered (None: answers.py's general one).
+    required_message: ClassVar[Any] = None
 
     @property
     def template(self) -> str:
