@@ -85,10 +85,9 @@ def question_values(question: Question, column: Column) -> str:
         return "; ".join(f"{code} = {text}" for code, text in labels.status_labels().items())
     if column.option is not None:
         return "0 = " + _("not chosen") + "; 1 = " + _("chosen")
-    if question.type == "number":
-        return _("whole number from %(min)s to %(max)s", min=question.minimum, max=question.maximum)
-    if question.type == "text":
-        return _("free text; CPR numbers, phone numbers and e-mail addresses are masked")
+    text = question.kind.values_text(question)
+    if text is not None:
+        return text
     return "; ".join(f"{option.code} = {_(option.label)}" for option in question.options)
 
 
@@ -123,7 +122,7 @@ def _question_notes(plan: ExportPlan, question: Question, column: Column) -> str
         ))
     if column.option is not None and column.option.code in question.exclusive:
         notes.append(_("This option cannot be combined with the other options."))
-    if question.type == "text":
+    if question.kind.is_text:
         notes.append(_("Empty where there is no answer; %(status)s says why.",
                        status=status_name(question.id)))
     else:

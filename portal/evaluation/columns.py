@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..questionnaires import Definition, Option, Question
-from .formats.missing import ANSWERED, LEFT_BLANK, NOT_SHOWN, SKIPPED, status_name
+from .formats.missing import ANSWERED, NOT_SHOWN, status_name
 
 META_COLUMNS = ("response_id", "questionnaire", "version", "language", "municipality", "period")
 
@@ -31,7 +31,7 @@ class Column:
 
     @property
     def is_text(self) -> bool:
-        return self.question is not None and self.question.type == "text" and not self.is_status
+        return self.question is not None and self.question.kind.is_text and not self.is_status
 
 
 def export_columns(definition: Definition) -> list[Column]:
@@ -45,15 +45,14 @@ def export_columns(definition: Definition) -> list[Column]:
         Column("period", "string"),
     ]
     for question in definition.questions:
-        if question.type == "multiple":
+        kind = question.kind
+        if kind.many:
             columns.extend(
-                Column(f"{question.id}_{option.code}", "integer", question, option)
+                Column(f"{question.id}_{option.code}", kind.column_type, question, option)
                 for option in question.options
             )
-        elif question.type == "text":
-            columns.append(Column(question.id, "string", question))
         else:
-            columns.append(Column(question.id, "integer", question))
+            columns.append(Column(question.id, kind.column_type, question))
         columns.append(Column(status_name(question.id), "integer", question, is_status=True))
     names = [column.name for column in columns]
     if len(set(names)) != len(names):
@@ -92,21 +91,9 @@ def cell_reader(
     for n, (question, codes) in enumerate(_questions(columns)):
         value, cell = f"v{n}", f"c{n}"
         lines.append(f"    {value} = get({question.id!r})\n")
-        if question.type == "multiple":
-            # A tuple of 0/1 ticks, or None when nothing is ticked.
-            ticks = ", ".join(f"1 if {int(code)!r} in {value} else 0" for code in codes)
-            expression = f"(({ticks},) if type({value}) is list and {value} else None)"
-        elif question.type == "text":
-            expression = f"(clean_text({value}) if type({value}) is str and {value} else None)"
-        elif question.type == "number":
-            expression = f"({value} if type({value}) is int else None)"
-        else:
-            # ``type(...) is int`` first: it keeps booleans out (JSON true is not the code 1)
-            # and lists and objects away from the set, which cannot hash them.
-            namespace[f"codes{n}"] = frozenset(codes)
-            expression = f"({value} if type({value}) is int and {value} in codes{n} else None)"
+        expression = question.kind.cell_expression(value, codes, namespace, n)
         lines.append(f"    {cell} = {expression}\n")
-        blank = LEFT_BLANK if question.type == "multiple" else SKIPPED
+        blank = question.kind.blank_status
         status = f"({ANSWERED} if {cell} is not None else {blank})"
         if question.show_if is not None:
             visible = _visible(question, local, namespace, n)
@@ -115,7 +102,7 @@ def cell_reader(
             lines.append(f"    if not ({visible}):\n        {cell} = None\n")
             status = f"({status} if {visible} else {NOT_SHOWN})"
         local[question.id] = (cell, question, codes)
-        if question.type == "multiple":
+        if question.kind.many:
             empty = ", ".join("None" for _ in codes)
             cells.append(f"*({cell} or ({empty},))")
         else:
@@ -145,7 +132,7 @@ def _visible(
     condition = question.show_if
     assert condition is not None
     cell, target, codes = local[condition.question]
-    if target.type == "multiple":
+    if target.kind.many:
         positions = [i for i, code in enumerate(codes) if code in condition.codes]
         ticked = " or ".join(f"{cell}[{i}]" for i in positions) or "False"
         return f"({cell} is not None and ({ticked}))"
@@ -161,7 +148,7 @@ def _questions(columns: list[Column]) -> list[tuple[Question, tuple[int, ...]]]:
         question = column.question
         if question is None or (questions and questions[-1][0] is question):
             continue
-        if question.type == "multiple":
+        if question.kind.many:
             codes = tuple(
                 c.option.code for c in columns if c.question is question and c.option is not None
             )

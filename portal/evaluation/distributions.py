@@ -17,8 +17,6 @@ from ..questionnaires import Definition, Question
 from .dataset import BATCH_SIZE, _where, reading
 from .filters import ExportFilters
 
-CHART_TYPES = frozenset({"single", "scale", "yesno", "multiple"})
-
 
 @dataclass
 class Distribution:
@@ -40,7 +38,7 @@ class Cell:
 def answer_distributions(filters: ExportFilters, definition: Definition) -> list[Distribution]:
     """Counts per answer code for every choice question of the definition."""
     distributions = {
-        q.id: Distribution(q) for q in definition.questions if q.type in CHART_TYPES
+        q.id: Distribution(q) for q in definition.questions if q.kind.charted
     }
     statement = _where(select(Response.answers), filters)
     with reading() as connection:
@@ -71,7 +69,7 @@ def safe_cells(distribution: Distribution, k: int) -> list[Cell] | None:
     if total < k:
         return None
     question = distribution.question
-    if question.type == "multiple":
+    if question.kind.many:
         return [
             Cell(
                 option.code,

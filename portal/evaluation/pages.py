@@ -126,7 +126,7 @@ def answers_view(filters: ExportFilters, definition: Definition, k: int) -> list
             )
             for cell in cells
         ]
-        if question.type == "multiple":
+        if question.kind.many:
             chart = charts.bar_chart(
                 text,
                 [
@@ -149,7 +149,7 @@ def answers_view(filters: ExportFilters, definition: Definition, k: int) -> list
                 [(_("n = %(n)s", n=distribution.answered), segments)],
                 [label for cell, (label, _c, _s) in zip(cells, table, strict=True) if cell.code
                  is not None],
-                ordered=question.type == "scale",
+                ordered=question.kind.ordered,
                 hidden_label=few_label if any(cell.code is None for cell in cells) else None,
             )
         views.append(QuestionView(text, table, chart, False))

@@ -147,7 +147,7 @@ def answers_view(
             continue
         text = _(question.text)
         table: list[tuple[str, str, str]] = []
-        if question.type == "multiple":
+        if question.kind.many:
             bars = []
             for part_id, cells in by_question[question.id]:
                 line = _line(views["parts"][part_id], selection)
@@ -183,7 +183,7 @@ def answers_view(
                                            charts.percent(hidden_sum / n), hidden=True))
         chart = charts.stacked_bars(
             text, [(_("n = %(n)s", n=n), segments)], legend,
-            ordered=question.type == "scale", hidden_label=few_label if hidden_sum else None,
+            ordered=question.kind.ordered, hidden_label=few_label if hidden_sum else None,
         )
         out.append(AnswerView(text, table, chart, False))
     return n, out

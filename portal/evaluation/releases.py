@@ -528,11 +528,13 @@ def _parts(definition: Definition) -> list[tuple[str, str, list[tuple[str, str]]
     """
     parts = []
     for question in definition.questions:
-        if question.type == "multiple":
+        if not question.kind.charted:
+            continue
+        if question.kind.many:
             for option in question.options:
                 parts.append((f"{question.id}_{option.code}", question.id,
                               [("1", option.label), ("0", "")]))
-        elif question.type in ("single", "scale", "yesno"):
+        else:
             parts.append((question.id, question.id,
                           [(str(o.code), o.label) for o in question.options] + [("", "")]))
     return parts

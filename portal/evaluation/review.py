@@ -35,7 +35,7 @@ def text_questions() -> dict[tuple[str, int], list[str]]:
     """(questionnaire, version) -> ids of its free-text questions."""
     found: dict[tuple[str, int], list[str]] = {}
     for definition in current_app.extensions["questionnaires"]:
-        ids = [q.id for q in definition.questions if q.type == "text"]
+        ids = [q.id for q in definition.questions if q.kind.is_text]
         if ids:
             found[(definition.key, definition.version)] = ids
     return found

@@ -15,18 +15,19 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from . import types
+from .types import QuestionType
+
 DEFINITIONS_DIR = Path(__file__).parent
 LOCK_FILE = DEFINITIONS_DIR / "published.json"
 
 QUESTION_TYPES = ("single", "multiple", "scale", "yesno", "number", "text")
-CHOICE_TYPES = frozenset({"single", "multiple", "scale", "yesno"})
 KEYS = ("18-months", "3-years", "cos-p")
 MAX_QUESTIONS = 25
 #: Export status column ``<id>_status`` must fit Stata's 32-character variable names.
 MAX_ID_LENGTH = 25
 #: The export's codes for missing answers (not shown, skipped, left blank): no answer uses them.
 RESERVED_CODES = (-7, -8, -9)
-YES_NO = ((1, "Yes"), (0, "No"))
 # Variable names that R, Stata and SPSS all accept.
 _ID = re.compile(r"^[a-z][a-z0-9_]{0,27}$")
 _FILE_NAME = re.compile(r"^(?P<key>[a-z0-9-]+)\.v(?P<version>[1-9][0-9]*)\.toml$")
@@ -69,6 +70,11 @@ class Question:
     #: Multiple choice: codes of options that cannot be ticked together with any other
     #: ("Nothing made it hard").
     exclusive: tuple[int, ...] = ()
+
+    @cached_property
+    def kind(self) -> QuestionType:
+        """The type's behaviour (parsing, export, codebook): see ``types/``."""
+        return types.get(self.type)
 
     @cached_property
     def codes(self) -> tuple[int, ...]:
@@ -296,8 +302,10 @@ class _Parser:
         if qid in self.seen:
             raise self.fail(f"{where}.id", f"{qid!r} is used twice")
         qtype = raw.get("type")
-        if qtype not in QUESTION_TYPES:
-            raise self.fail(f"{where}.type", f"must be one of {', '.join(QUESTION_TYPES)}")
+        if qtype not in types.REGISTRY:
+            names = [*QUESTION_TYPES, *(n for n in types.REGISTRY if n not in QUESTION_TYPES)]
+            raise self.fail(f"{where}.type", f"must be one of {', '.join(names)}")
+        kind = types.get(qtype)
         required = raw.get("required", False)
         if not isinstance(required, bool):
             raise self.fail(f"{where}.required", "must be true or false")
@@ -311,9 +319,9 @@ class _Parser:
         if unknown:
             raise self.fail(where, f"unknown field(s): {', '.join(sorted(unknown))}")
         options: tuple[Option, ...] = ()
-        if qtype == "yesno":
-            options = tuple(Option(code, label) for code, label in YES_NO)
-        elif qtype in CHOICE_TYPES:
+        if kind.fixed_options is not None:
+            options = tuple(Option(code, label) for code, label in kind.fixed_options)
+        elif kind.has_options:
             raw_options = raw.get("options")
             if isinstance(raw_options, str):
                 if raw_options not in self.option_sets:
@@ -321,20 +329,14 @@ class _Parser:
                 options = self.option_sets[raw_options]
             else:
                 options = self.options(raw_options, f"{where}.options")
-            if qtype == "scale" and [o.code for o in options] != [1, 2, 3, 4, 5]:
-                raise self.fail(f"{where}.options", "a scale has five options coded 1 to 5")
-            if qtype == "multiple" and any(o.code < 0 for o in options):
-                raise self.fail(f"{where}.options", "multiple-choice codes must not be negative")
+            kind.check(raw, options, where, self.fail)
             if any(o.code in RESERVED_CODES for o in options):
                 raise self.fail(f"{where}.options", "codes -7, -8 and -9 mean missing answers")
         elif "options" in raw:
             raise self.fail(f"{where}.options", f"a {qtype} question has no options")
         minimum, maximum = raw.get("min"), raw.get("max")
-        if qtype == "number":
-            if not isinstance(minimum, int) or not isinstance(maximum, int) or minimum > maximum:
-                raise self.fail(f"{where}.min", "a number question needs whole-number min <= max")
-            if any(minimum <= code <= maximum for code in RESERVED_CODES):
-                raise self.fail(f"{where}.min", "-7, -8 and -9 mean missing answers")
+        if kind.has_range:
+            kind.check(raw, options, where, self.fail)
         elif minimum is not None or maximum is not None:
             raise self.fail(f"{where}.min", "only number questions have min and max")
         max_length = raw.get("max_length", 2000)
@@ -366,7 +368,7 @@ class _Parser:
     ) -> tuple[int, ...]:
         if raw is None:
             return ()
-        if qtype != "multiple":
+        if not types.get(qtype).many:
             raise self.fail(where, "only multiple-choice questions have exclusive options")
         codes = {o.code for o in options}
         if (

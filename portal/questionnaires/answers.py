@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
 from . import Definition, Page, Question
-
-_WHOLE_NUMBER = re.compile(r"^[+-]?\d{1,9}$")
 
 Errors = dict[str, Any]
 
@@ -21,59 +17,7 @@ def parse_value(question: Question, raw: list[str]) -> tuple[Any, Any]:
     raw = [value.strip() for value in raw if value is not None and value.strip()]
     if not raw:
         return None, None
-    if question.type == "multiple":
-        codes = set()
-        for value in raw:
-            code = _code(question, value)
-            if code is None:
-                return None, _l("Choose among the answers shown.")
-            codes.add(code)
-        alone = [o for o in question.options if o.code in codes and o.code in question.exclusive]
-        if alone and len(codes) > 1:
-            # "Nothing made it hard" and "Time" together cannot both be true: ask, keep the ticks.
-            return None, _l(
-                "“%(option)s” cannot be chosen together with other answers. Untick it or the "
-                "other answers.",
-                option=_l(alone[0].label),
-            )
-        return sorted(codes), None
-    if question.type in ("single", "scale", "yesno"):
-        code = _code(question, raw[0]) if len(raw) == 1 else None
-        if code is None:
-            return None, _l("Choose one of the answers shown.")
-        return code, None
-    if question.type == "number":
-        if len(raw) != 1 or not _WHOLE_NUMBER.match(raw[0]):
-            return None, _l("Write a whole number, for example 3.")
-        number = int(raw[0])
-        if not question.minimum <= number <= question.maximum:  # type: ignore[operator]
-            return None, _l(
-                "Write a number from %(min)s to %(max)s.",
-                min=question.minimum,
-                max=question.maximum,
-            )
-        return number, None
-    text = _clean_text(" ".join(raw))
-    if len(text) > question.max_length:
-        return None, _l(
-            "Your answer is too long. Please shorten it to at most %(n)s characters.",
-            n=question.max_length,
-        )
-    return (text or None), None
-
-
-def _code(question: Question, value: str) -> int | None:
-    try:
-        code = int(value)
-    except ValueError:
-        return None
-    return code if code in question.codes else None
-
-
-def _clean_text(text: str) -> str:
-    # Control characters (NUL above all) have no place in an answer and break some databases.
-    text = unicodedata.normalize("NFC", text)
-    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc").strip()
+    return question.kind.parse(question, raw)
 
 
 def read_page(
@@ -99,9 +43,7 @@ def read_page(
         elif enforce_required and question.required and values[question.id] is None:
             errors.setdefault(
                 question.id,
-                _l("Please choose at least one answer.")
-                if question.type == "multiple"
-                else _l("Please answer this question."),
+                question.kind.required_message or _l("Please answer this question."),
             )
     return values, errors
 

@@ -6,6 +6,8 @@ import tomllib
 from collections.abc import Iterator
 from typing import IO, Any
 
+from .types import REGISTRY
+
 Extracted = Iterator[tuple[int, str | None, str, list[str]]]
 
 
@@ -36,9 +38,9 @@ def extract_definitions(
             yield item(question["text"], f"question {question['id']}")
             if question.get("help"):
                 yield item(question["help"], f"help for {question['id']}")
-            if question.get("type") == "yesno":
-                yield 0, None, "Yes", [f"{name}: yes/no answer"]
-                yield 0, None, "No", [f"{name}: yes/no answer"]
+            kind = REGISTRY.get(question.get("type"))
+            for _code, label in (kind.fixed_options or ()) if kind else ():
+                yield 0, None, label, [f"{name}: {kind.name} answer"]
             if isinstance(question.get("options"), list):
                 for code, label in question["options"]:
                     yield item(label, f"answer {code} to {question['id']}")

@@ -63,7 +63,7 @@ def _everything_visible(definition: Definition) -> dict[str, Any]:
         if question.show_if:
             target = definition.question(question.show_if.question)
             code = question.show_if.codes[0]
-            saved[target.id] = [code] if target.type == "multiple" else code
+            saved[target.id] = target.kind.show_if_value(code)
     return saved
 
 

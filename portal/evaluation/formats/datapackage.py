@@ -49,10 +49,8 @@ def _field(column: Column) -> dict[str, Any]:
         field["constraints"] = {"required": True, "enum": list(STATUS_CODES)}
     elif column.option is not None:
         field["constraints"] = {"enum": [0, 1]}
-    elif question.type == "number":
-        field["constraints"] = {"minimum": question.minimum, "maximum": question.maximum}
-    elif question.type != "text":
-        field["constraints"] = {"enum": list(question.codes)}
+    elif (constraints := question.kind.constraints(question)) is not None:
+        field["constraints"] = constraints
     return field
 
 

@@ -82,17 +82,15 @@ def value_labels(column: Column) -> dict[int, str]:
         return status_labels()
     if column.option is not None:
         return {0: _("not chosen"), 1: _("chosen")}
-    if question.type in ("number", "text"):
-        return {}
-    return {option.code: _(option.label) for option in question.options}
+    return question.kind.value_labels(question)
 
 
 def missing_codes(column: Column) -> tuple[int, ...]:
     """The user-missing codes an answer column can carry in .sav and .dta files."""
     question = column.question
-    if question is None or column.is_status or question.type == "text":
+    if question is None or column.is_status or question.kind.is_text:
         return ()
-    blank = LEFT_BLANK if question.type == "multiple" else SKIPPED
+    blank = question.kind.blank_status
     return (NOT_SHOWN, blank) if question.show_if is not None else (blank,)
 
 
@@ -103,11 +101,7 @@ def measure(column: Column) -> str:
         return "ordinal" if column.name == "period" else "nominal"
     if column.is_status or column.option is not None:
         return "nominal"
-    if question.type == "scale":
-        return "ordinal"
-    if question.type == "number":
-        return "scale"
-    return "nominal"
+    return question.kind.measure
 
 
 def language_name(code: str) -> str:

@@ -92,7 +92,7 @@ def r_script(plan: ExportPlan, data_file: str = "responses.csv") -> str:
         question = column.question
         codes = list(values["da"])  # type: ignore[arg-type]
         if question is not None and codes and not column.is_status and column.option is None:
-            ordered = "TRUE" if question.type == "scale" else "FALSE"
+            ordered = "TRUE" if question.kind.ordered else "FALSE"
             levels = ", ".join(f"{code}L" for code in codes)
             texts = ", ".join(
                 _both({loc: values[loc][code] for loc in labels.LABEL_LOCALES})  # type: ignore[index]
