@@ -54,7 +54,7 @@ def _days(name: str) -> timedelta:
     return timedelta(days=float(current_app.config[name]))
 
 
-def closed_before(cutoff: datetime):  # noqa: ANN201  (a SQL condition)
+def closed_before(cutoff: datetime):  # a SQL condition
     """Invitations closed before ``cutoff``: ended by a status before that day, or expired."""
     ended = [s.value for s in _ENDED]
     return or_(

@@ -28,7 +28,7 @@ def _staff_id() -> int | None:
 
     try:
         return current_user.id if current_user.is_authenticated else None
-    except Exception:  # noqa: BLE001  (a broken session must not break the log line)
+    except Exception:  # a broken session must not break the log line
         return None
 
 

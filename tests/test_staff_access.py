@@ -117,7 +117,7 @@ def test_a_view_without_roles_is_refused_even_to_an_admin(app):
     extra = Blueprint("extra", __name__, url_prefix="/extra")
 
     @extra.get("/")
-    def forgotten():  # noqa: ANN202
+    def forgotten():
         return "should not be seen"
 
     protect(extra)

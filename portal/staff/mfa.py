@@ -77,7 +77,7 @@ def matching_step(secret: str, code: str, at: float | None = None) -> int | None
     return None
 
 
-def _datetime(at: float):  # noqa: ANN202
+def _datetime(at: float):
     from datetime import UTC, datetime
 
     return datetime.fromtimestamp(at, UTC)

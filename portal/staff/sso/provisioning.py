@@ -23,7 +23,7 @@ from .models import ExternalIdentity, IdentityProvider
 ROLE_PRECEDENCE = (Role.ADMIN, Role.COORDINATOR, Role.EVALUATOR, Role.HEALTH_VISITOR)
 
 
-class SignInRefused(Exception):  # noqa: N818  (a refusal, not a programming error)
+class SignInRefused(Exception):  # a refusal, not a programming error
     """The provider's answer does not let this person in; ``code`` says why (never shown
     verbatim: the view words it, and the audit trail keeps the code)."""
 
