@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import Select, func
 
-from .. import audit
+from .. import access, audit
 from ..extensions import db
 from ..models.personal import Municipality, Role, StaffUser, Team
 from . import auth, notices, passwords
@@ -92,7 +92,7 @@ def create_user(
 ) -> StaffUser:
     """Create an account; without a password it waits for a set-password link. Commits."""
     address = normalise_email(email)
-    if role not in auth.ALL_ROLES:
+    if role not in access.ALL_ROLES:
         raise AccountError("role_invalid")
     _check_team(municipality, team)
     if find_by_email(address) is not None:

@@ -1,7 +1,6 @@
-"""Staff authentication: sessions that can be ended on the server, throttled logins, roles.
+"""Staff authentication: sessions that can be ended on the server, throttled logins.
 
-``roles_required`` is the one role check for every staff and evaluation view; ``protect``
-installs default deny on a blueprint: a view without ``roles_required`` answers 403 to everyone.
+Who may see which view is decided in ``portal.access`` (roles and default deny).
 """
 
 from __future__ import annotations
@@ -10,15 +9,13 @@ import hashlib
 import secrets
 import time
 import unicodedata
-from collections.abc import Callable, Iterable
-from functools import cache, wraps
+from collections.abc import Callable
+from functools import cache
 from typing import Any, NamedTuple, TypeVar
 
 import limits
 from flask import (
-    Blueprint,
     Flask,
-    abort,
     after_this_request,
     current_app,
     flash,
@@ -30,59 +27,21 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db, limiter, login_manager
 from ..models.personal import Role, StaffUser
+from ..security import safe_next
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-ALL_ROLES = tuple(role.value for role in Role)
 
 @cache
 def _dummy_hash() -> str:
     # Checked against when the e-mail is unknown, so a wrong address costs as long as a wrong
     # password and response times do not reveal which addresses have accounts.
     return generate_password_hash("not-a-password", method="scrypt")
-
-
-def roles_required(*roles: str) -> Callable[[F], F]:
-    """Allow a view to the named roles only (403 for other roles; login is checked before)."""
-    unknown = set(roles) - set(ALL_ROLES)
-    if unknown or not roles:
-        raise ValueError(f"unknown roles: {sorted(unknown)}")
-
-    def decorate(view: F) -> F:
-        @wraps(view)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            if not current_user.is_authenticated:
-                return login_manager.unauthorized()
-            if current_user.role not in roles:
-                abort(403)
-            return view(*args, **kwargs)
-
-        wrapper.allowed_roles = frozenset(roles)  # type: ignore[attr-defined]
-        return wrapper  # type: ignore[return-value]
-
-    return decorate
-
-
-def protect(bp: Blueprint, public_endpoints: Iterable[str] = ()) -> None:
-    """Default deny for a blueprint: login first, then the view must declare its roles."""
-    public = frozenset(public_endpoints)
-
-    @bp.before_request
-    def _default_deny() -> Any:
-        if request.endpoint in public:
-            return None
-        if not current_user.is_authenticated:
-            return login_manager.unauthorized()
-        view = current_app.view_functions.get(request.endpoint or "")
-        if not getattr(view, "allowed_roles", None):
-            abort(403)
-        return None
 
 
 # --- sessions ---------------------------------------------------------------------------------
@@ -143,22 +102,6 @@ def session_is_fresh(now: float | None = None) -> bool:
 
 def _unauthorized() -> Any:
     return redirect(url_for("staff.login", next=safe_next(request.full_path)))
-
-
-def safe_next(target: str | None) -> str | None:
-    """A local staff path to go back to after login, or None (no open redirects)."""
-    if (
-        target
-        and len(target) <= 2000
-        and target.startswith("/staff/")
-        and "//" not in target
-        and "\\" not in target
-        # Control characters (CR LF would split the Location header) and spaces of any kind.
-        and target.isprintable()
-        and " " not in target
-    ):
-        return target.rstrip("?")
-    return None
 
 
 # --- passwords --------------------------------------------------------------------------------

@@ -26,13 +26,13 @@ from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
 from .. import audit, short_codes
+from ..access import roles_required
 from ..delivery import available_channels, qr
 from ..extensions import db, login_manager
 from ..i18n import NATIVE_NAMES, languages, text_direction
 from ..models.personal import Invitation, InvitationStatus, Municipality, Role, StaffUser, Team
 from ..timeutil import utcnow
 from . import PUBLIC_ENDPOINTS, accounts, auth, board, bp, display, invitations, labels, sso
-from .auth import roles_required
 from .contacts import ContactError, display_phone, parse_email, parse_phone
 from .forms import InviteForm, LoginForm, SetPasswordForm, UserEditForm, UserForm
 
