@@ -182,3 +182,24 @@ def test_the_evaluators_download_passes_through_at_most_8_portal_files(app, staf
     print(sorted(files))
     assert len(files) <= 8, sorted(files)
 
+
+
+def test_staff_forms_check_their_own_choices(app):
+    """Without a view: a value the form did not offer is refused in the portal's words."""
+    from flask_babel import force_locale
+
+    from portal.staff.forms import InviteForm
+
+    assert "validate_choice=False" not in (PORTAL / "staff" / "forms.py").read_text("utf-8")
+    data = {"questionnaire": "nope", "language": "xx", "channel": "pigeon", "phone": "",
+            "email": ""}
+    with app.test_request_context("/staff/invite", method="POST", data=data):
+        form = InviteForm(meta={"csrf": False})
+        form.questionnaire.choices = [("18-months", "18")]
+        form.language.choices = [("", "-"), ("da", "Dansk")]
+        form.channel.choices = [("sms", "SMS")]
+        with force_locale("en"):
+            assert not form.validate()
+        assert form.questionnaire.errors == ["Choose one of the questionnaires in the list."]
+        assert form.language.errors == ["Choose one of the languages in the list."]
+        assert form.channel.errors == ["Choose one of the ways in the list."]
