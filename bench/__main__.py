@@ -128,7 +128,7 @@ def guarded(name: str, results: dict[str, Any], function: Any, *args: Any) -> No
     """One part failing (a crash, not a missed target) is recorded; the others still run."""
     try:
         results[name] = function(*args)
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         traceback.print_exc()
         results[name] = {"error": f"{type(error).__name__}: {error}"}
 

@@ -257,7 +257,7 @@ class ReleaseWatch(threading.Thread):
         while not self._stop_event.is_set():
             try:
                 found = stored_markers(self.portal)
-            except Exception:  # noqa: BLE001  (the store is busy or being created: next poll)
+            except Exception:  # the store is busy or being created: next poll
                 found = []
             now = time.monotonic()
             for marker in found:

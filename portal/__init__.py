@@ -87,35 +87,35 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
         }
 
     @app.errorhandler(CSRFError)
-    def _csrf_error(error: CSRFError):  # noqa: ANN202
+    def _csrf_error(error: CSRFError):
         return render_template("errors/csrf.html"), 400
 
     @app.errorhandler(403)
-    def _forbidden(error: Exception):  # noqa: ANN202
+    def _forbidden(error: Exception):
         return render_template("staff/forbidden.html"), 403
 
     @app.errorhandler(404)
-    def _not_found(error: Exception):  # noqa: ANN202
+    def _not_found(error: Exception):
         return render_template("errors/not_found.html"), 404
 
     @app.errorhandler(405)
-    def _not_allowed(error: Exception):  # noqa: ANN202
+    def _not_allowed(error: Exception):
         return render_template("errors/not_found.html"), 405
 
     @app.errorhandler(413)
-    def _too_large(error: Exception):  # noqa: ANN202
+    def _too_large(error: Exception):
         return render_template("errors/too_large.html"), 413
 
     @app.errorhandler(500)
-    def _server_error(error: Exception):  # noqa: ANN202
+    def _server_error(error: Exception):
         return render_template("errors/server_error.html"), 500
 
     @app.get("/")
-    def index():  # noqa: ANN202
+    def index():
         return render_template("index.html")
 
     @app.get("/favicon.ico")
-    def favicon():  # noqa: ANN202
+    def favicon():
         # Browsers ask for it on every page whatever the page links to: no 404 in every log.
         return app.send_static_file("favicon.ico")
 

@@ -11,7 +11,9 @@ from .models.personal import AuditEvent
 #: phone number or a link into the audit trail.
 ALLOWED_DETAILS = frozenset(
     {"channel", "questionnaire", "role", "team", "active", "ok", "error", "count", "reason",
-     "changed", "kind", "municipality"}
+     "changed", "kind", "municipality",
+     # An export: its format, filters and size, never the data.
+     "format", "filters", "rows", "suppressed", "k", "period_level"}
 )
 
 

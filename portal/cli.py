@@ -6,9 +6,9 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from . import links
+from . import audit, links
 from .extensions import db
-from .models.personal import AuditEvent, Invitation, Municipality
+from .models.personal import Invitation, Municipality, Role
 
 invitations = AppGroup("invitations", help="Create and revoke parent links.")
 
@@ -49,7 +49,7 @@ def create_invitation(key: str, language: str, code: str | None, days: int | Non
     )
     db.session.flush()
     subject = f"invitation:{issued.invitation.id}"
-    db.session.add(AuditEvent(actor="cli", action="invitation.created", subject=subject))
+    audit.record("cli", "invitation.created", subject)
     db.session.commit()
     click.echo(
         f"Invitation {issued.invitation.id}: {key} v{definition.version}, language {language}, "
@@ -71,9 +71,7 @@ def revoke_invitation(target: str) -> None:
         raise click.ClickException("no such invitation")
     if not links.revoke(invitation):
         raise click.ClickException(f"invitation {invitation.id} is already {invitation.status}")
-    db.session.add(
-        AuditEvent(actor="cli", action="invitation.revoked", subject=f"invitation:{invitation.id}")
-    )
+    audit.record("cli", "invitation.revoked", f"invitation:{invitation.id}")
     db.session.commit()
     click.echo(f"Invitation {invitation.id} revoked.")
 
@@ -86,7 +84,7 @@ staff = AppGroup("staff", help="Staff accounts.")
 @click.option(
     "--role",
     required=True,
-    type=click.Choice(["health_visitor", "coordinator", "evaluator", "admin"]),
+    type=click.Choice([role.value for role in Role if role is not Role.REVIEWER]),
 )
 @click.option("--organisation", required=True, help="Municipality code (0240) or name.")
 @click.option("--team", default=None, help="Team name within the municipality.")

@@ -6,13 +6,17 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from babel import Locale
 from flask import Flask
 
 #: Languages a parent can choose, in the order the picker lists them. Danish is the default and,
 #: with English, the reference; portal.i18n.LANGUAGE_STATUS says which are reviewed.
 PARENT_LANGUAGES = ("da", "en", "ar", "fa", "ur", "so", "tr", "pl", "uk", "ti")
-#: Right-to-left languages, used for ``<html dir>``.
-RTL_LANGUAGES = frozenset({"ar", "fa", "ur"})
+#: Right-to-left languages, as Babel's locale data says (``Locale.text_direction``): not kept
+#: by hand, so a new parent language gets its direction with it.
+RTL_LANGUAGES = frozenset(
+    code for code in PARENT_LANGUAGES if Locale.parse(code).text_direction == "rtl"
+)
 
 DEFAULTS: dict[str, Any] = {
     # "production" unless told otherwise: a forgotten setting must fail loudly, not fall back

@@ -8,13 +8,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 from flask import current_app, request, session
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
-
-from .config import RTL_LANGUAGES
 
 #: Each language's name in its own script, as the picker shows it.
 NATIVE_NAMES = {
@@ -173,9 +171,14 @@ def _locale_code() -> str:
     ]
 
 
+@functools.lru_cache(maxsize=64)
 def text_direction(locale: str) -> str:
-    """``rtl`` for Arabic, Farsi and Urdu, else ``ltr``: the value of ``<html dir>``."""
-    return "rtl" if locale.split("_")[0] in RTL_LANGUAGES else "ltr"
+    """Babel's ``rtl`` or ``ltr`` for the locale (``ltr`` if Babel does not know it): the value
+    of ``<html dir>``."""
+    try:
+        return Locale.parse(locale.replace("-", "_")).text_direction
+    except (ValueError, TypeError, UnknownLocaleError):
+        return "ltr"
 
 
 def bound_gettext(translations: Any) -> dict[str, Any]:

@@ -144,7 +144,7 @@ def flush_when_full() -> None:
     try:
         if waiting() >= minimum():
             flush(scrub_timeout_s=0.5)
-    except Exception:  # noqa: BLE001  (the parent's answer is stored; the timer retries)
+    except Exception:  # the parent's answer is stored; the timer retries
         db.session.rollback()
         log.exception("opportunistic flush failed; the scheduled flush will release the batch")
 

@@ -51,7 +51,7 @@ def _days(name: str) -> timedelta:
     return timedelta(days=float(current_app.config[name]))
 
 
-def closed_before(cutoff: datetime):  # noqa: ANN201  (a SQL condition)
+def closed_before(cutoff: datetime):  # a SQL condition
     """Invitations closed before ``cutoff``: ended by a status before that day, or expired."""
     # ENDED_STATUSES: statuses whose day of change is the day the invitation closed.
     ended = values(ENDED_STATUSES)

@@ -28,7 +28,7 @@ def _staff_id() -> int | None:
 
     try:
         return current_user.id if current_user.is_authenticated else None
-    except Exception:  # noqa: BLE001  (a broken session must not break the log line)
+    except Exception:  # a broken session must not break the log line
         return None
 
 
@@ -92,3 +92,20 @@ def init_app(app: Flask) -> None:
         if event:
             log_event(event, status=response.status_code)
         return response
+
+
+def safe_next(target: str | None, prefix: str = "/staff/") -> str | None:
+    """A local path under ``prefix`` to go back to (after login, after choosing a language), or
+    None: the one rule against open redirects, for staff ("/staff/") and parent ("/s/") pages."""
+    if (
+        target
+        and len(target) <= 2000
+        and target.startswith(prefix)
+        and "//" not in target
+        and "\\" not in target
+        # Control characters (CR LF would split the Location header) and spaces of any kind.
+        and target.isprintable()
+        and " " not in target
+    ):
+        return target.rstrip("?")
+    return None

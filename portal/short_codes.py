@@ -32,7 +32,7 @@ _READS_AS = str.maketrans({"O": "0", "I": "1", "L": "1"})
 #: Fixed, public salt: the secret must be the same each time to be looked up; the work factor,
 #: not the salt, is what makes trying all codes against a stolen copy hopeless.
 _SALT = b"first1000-short-code-v1"
-#: About 10 ms a code on one core: cheap for a rate-limited form, and 2**60 of them are beyond
+#: A small work factor: cheap for a rate-limited form, and 2**60 codes are still beyond
 #: reach (docs/security.md).
 _SCRYPT = {"n": 2**11, "r": 8, "p": 1, "dklen": 16}
 

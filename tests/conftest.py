@@ -168,7 +168,7 @@ def _no_real_sends(monkeypatch: pytest.MonkeyPatch) -> None:
 
     real_connect = socket.socket.connect
 
-    def guarded_connect(self, address):  # noqa: ANN001, ANN202
+    def guarded_connect(self, address):
         host = address[0] if isinstance(address, tuple) else address
         local = ("127.0.0.1", "::1", "localhost")
         if isinstance(host, str) and host not in local and "/" not in host:
@@ -304,13 +304,13 @@ class SMTPRecorder:
         self.messages: list = []
         self.refuse: set[str] = set()
 
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: ANN001, ANN201, N802
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:
             return "550 5.1.1 Mailbox unavailable"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN201, N802
+    async def handle_DATA(self, server, session, envelope):
         self.messages.append(envelope)
         return "250 Message accepted for delivery"
 
@@ -352,7 +352,7 @@ def sms_gateway(app: Flask):
     recorder = GatewayRecorder()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             recorder.requests.append(
                 {
@@ -370,7 +370,7 @@ def sms_gateway(app: Flask):
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, format, *args) -> None:  # noqa: A002, ANN001
+        def log_message(self, format, *args) -> None:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -399,7 +399,7 @@ def _only_test_deliveries(monkeypatch: pytest.MonkeyPatch) -> None:
 
     real_send = delivery.send
 
-    def guarded_send(message):  # noqa: ANN001, ANN202
+    def guarded_send(message):
         name = delivery.backend_name(message.channel)
         config = current_app.config
         if name == "smtp":

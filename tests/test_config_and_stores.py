@@ -97,7 +97,7 @@ def test_concurrent_writers_wait_instead_of_failing(app):
             with app.app_context(), db.engines["personal"].begin() as conn:
                 conn.execute(text("SELECT count(*) FROM municipality")).scalar()
                 conn.execute(text("INSERT INTO municipality (code, name) VALUES ('8888', 'W')"))
-        except BaseException as error:  # noqa: BLE001
+        except BaseException as error:
             errors.append(error)
 
     writer = threading.Thread(target=write)

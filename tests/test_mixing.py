@@ -101,7 +101,7 @@ def test_a_crash_in_the_middle_of_a_batch_loses_and_doubles_nothing(app):
     with app.app_context():
         engine = db.engines["responses"]
 
-    def crash(conn, clauseelement, multiparams, params, execution_options):  # noqa: ANN001, ANN202
+    def crash(conn, clauseelement, multiparams, params, execution_options):
         if "pending_submission" in str(clauseelement) and str(clauseelement).lstrip()[:6] in (
             "DELETE", "TRUNCA"
         ):

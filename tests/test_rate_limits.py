@@ -115,7 +115,7 @@ def test_a_shared_redis_store_counts_across_workers(tmp_path, store_urls):
     prefix = f"portal-test-{uuid.uuid4().hex[:8]}"
     address = f"127.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
 
-    def worker(name: str, storage: str):  # noqa: ANN202
+    def worker(name: str, storage: str):
         app = make_app(tmp_path / name, store_urls, RATELIMIT_STORAGE_URI=storage,
                        RATELIMIT_KEY_PREFIX=prefix, LINK_OPEN_LIMIT="3 per minute")
         with app.app_context():

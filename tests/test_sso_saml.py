@@ -127,7 +127,7 @@ def test_an_unsigned_assertion_is_refused(
 
         real = saml.sp_config
 
-        def unsigned_ok(provider):  # noqa: ANN001, ANN202
+        def unsigned_ok(provider):
             config = real(provider)
             config.setattr("sp", "want_assertions_signed", False)
             config.setattr("sp", "want_assertions_or_response_signed", False)

@@ -112,12 +112,12 @@ def test_a_view_without_roles_is_refused_even_to_an_admin(app):
     # Default deny is enforced by protect(): check it with a throw-away blueprint.
     from flask import Blueprint
 
-    from portal.staff.auth import protect
+    from portal.access import protect
 
     extra = Blueprint("extra", __name__, url_prefix="/extra")
 
     @extra.get("/")
-    def forgotten():  # noqa: ANN202
+    def forgotten():
         return "should not be seen"
 
     protect(extra)

@@ -28,13 +28,13 @@ def inversions(app) -> Iterator[list[str]]:
     with app.app_context():
         personal, responses = db.engines["personal"], db.engines["responses"]
 
-    def responses_begin(connection) -> None:  # noqa: ANN001
+    def responses_begin(connection) -> None:
         open_responses.add(id(connection))
 
-    def responses_end(connection) -> None:  # noqa: ANN001
+    def responses_end(connection) -> None:
         open_responses.discard(id(connection))
 
-    def personal_begin(connection) -> None:  # noqa: ANN001
+    def personal_begin(connection) -> None:
         from flask import has_request_context, request
 
         if open_responses and has_request_context():

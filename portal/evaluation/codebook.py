@@ -220,17 +220,3 @@ def stream_codebook(
     plan: ExportPlan, dialect: str = "csv", names: dict[str, str] | None = None
 ) -> Iterator[str]:
     return csv_export.stream_csv(CODEBOOK_HEADER, codebook_rows(plan, names), dialect)
-
-
-# The data package moved to ``formats/datapackage.py``; these names stay for existing callers
-# (imported late: that module imports this one).
-def datapackage(plan: ExportPlan, **paths: str) -> dict[str, Any]:
-    from .formats import datapackage as package
-
-    return package.datapackage(plan, **paths)
-
-
-def datapackage_json(plan: ExportPlan, **paths: str) -> str:
-    from .formats import datapackage as package
-
-    return package.datapackage_json(plan, **paths)

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from flask import current_app, has_request_context
 from flask_babel import force_locale
 
+from .. import audit
 from ..extensions import db
 from ..models.personal import AuditEvent
 from . import bundle, codebook, csv_export
@@ -75,19 +76,16 @@ def _chunks(plan: ExportPlan, fmt: str) -> Iterator[bytes]:
 def record_export(plan: ExportPlan, fmt: str, actor: str) -> AuditEvent:
     """Log who exported what: filters, format and row count, never the data. Commits."""
     g = plan.generalisation
-    event = AuditEvent(
-        actor=actor,
-        action="export.downloaded",
-        subject=f"questionnaire:{plan.filters.questionnaire}",
-        details={
-            "format": fmt,
-            "filters": plan.filters.as_dict(),
-            "rows": plan.row_count,
-            "suppressed": g.suppressed,
-            "k": g.k,
-            "period_level": g.period_level,
-        },
+    event = audit.record(
+        actor,
+        "export.downloaded",
+        f"questionnaire:{plan.filters.questionnaire}",
+        format=fmt,
+        filters=plan.filters.as_dict(),
+        rows=plan.row_count,
+        suppressed=g.suppressed,
+        k=g.k,
+        period_level=g.period_level,
     )
-    db.session.add(event)
     db.session.commit()
     return event

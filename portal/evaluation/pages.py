@@ -9,6 +9,7 @@ from typing import Any
 from flask_babel import gettext as _
 from markupsafe import Markup
 
+from ..models.personal import Role
 from ..questionnaires import Definition, Registry
 from . import charts
 from .distributions import answer_distributions, safe_cells
@@ -16,15 +17,15 @@ from .filters import ExportFilters
 from .rates import STAGES, RateRow, rates_table, total
 
 #: Roles that may use the evaluation pages; a coordinator only for their own municipality.
-EVALUATION_ROLES = ("evaluator", "coordinator", "admin")
+EVALUATION_ROLES = (Role.EVALUATOR, Role.COORDINATOR, Role.ADMIN)
 
 
 def scope(user: Any) -> list[str] | None:
     """Municipality codes the user may see: None for all, [] for none."""
     role = getattr(user, "role", None)
-    if role in ("evaluator", "admin"):
+    if role in (Role.EVALUATOR, Role.ADMIN):
         return None
-    if role == "coordinator":
+    if role == Role.COORDINATOR:
         return [user.municipality.code]
     return []
 

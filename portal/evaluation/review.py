@@ -20,14 +20,15 @@ from markupsafe import Markup, escape
 from sqlalchemy import Text, cast, func, select
 
 from .. import audit
+from ..access import roles_required
 from ..extensions import db
+from ..models.personal import Role
 from ..models.releases import TextReview
 from ..models.responses import Response
-from ..staff.auth import roles_required
 from .dataset import _decode, reading
 from .masking import mask_text, redact, review_spans
 
-REVIEW_ROLES = ("reviewer", "admin")
+REVIEW_ROLES = (Role.REVIEWER, Role.ADMIN)
 DECISIONS = ("approve", "redact", "withhold")
 
 

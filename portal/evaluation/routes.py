@@ -25,16 +25,16 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import Forbidden
 
 from .. import audit
+from ..access import protect, roles_required
 from ..extensions import db, login_manager
-from ..models.personal import Municipality
-from ..staff.auth import protect, roles_required
+from ..models.personal import Municipality, Role
 from . import pages, release_views, releases, review
 from .disclosure import min_group_size
 
 bp = Blueprint("evaluation", __name__, url_prefix="/evaluation")
 protect(bp)
 
-PUBLISH_ROLES = ("admin",)
+PUBLISH_ROLES = (Role.ADMIN,)
 
 
 def _names() -> dict[str, str]:
@@ -76,7 +76,7 @@ def _csrf_failed(error: CSRFError) -> Any:
     # CSRFProtect runs before the blueprint's login and role checks, so they are repeated here.
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
-    if current_user.role not in (*pages.EVALUATION_ROLES, "reviewer"):
+    if current_user.role not in (*pages.EVALUATION_ROLES, Role.REVIEWER):
         return current_app.handle_http_exception(Forbidden())
     return _index_page({"form": pages.csrf_message()}, 400)
 

@@ -83,7 +83,7 @@ def fold_into_tallies(invitations: Iterable[Invitation]) -> int:
     return sum(added.values())
 
 
-def _month(column):  # noqa: ANN001, ANN202
+def _month(column):
     if db.engines["personal"].dialect.name == "postgresql":
         return func.to_char(column, "YYYY-MM")
     return func.strftime("%Y-%m", column)

@@ -27,6 +27,7 @@ from ..i18n import NATIVE_NAMES, languages, text_direction
 from ..models.personal import Invitation, InvitationStatus
 from ..questionnaires import Definition
 from ..questionnaires.answers import merge, read_page
+from ..security import safe_next
 from ..stores import writes_on_get
 from . import answering, bp, drafts, page_cache, state
 from .consent import record_consent, render_consent
@@ -190,7 +191,7 @@ def language() -> Any:
     form.language.choices = [(code, NATIVE_NAMES[code]) for code in languages()]
     if request.method == "GET":
         form.language.data = session.get("lang") or session.get("invitation_lang")
-    next_url = _safe_next(request.args.get("next"))
+    next_url = safe_next(request.args.get("next"), "/s/")
     if form.validate_on_submit():
         session["lang"] = form.language.data
         _mark_opened()
@@ -394,10 +395,3 @@ def _current_values(
             items = value if isinstance(value, list) else ([] if value is None else [value])
             values[question.id] = [str(item) for item in items]
     return values
-
-
-def _safe_next(target: str | None) -> str | None:
-    """Only our own parent pages are allowed as a redirect target."""
-    if target and target.startswith("/s/") and "//" not in target and "\\" not in target:
-        return target
-    return None

@@ -13,7 +13,7 @@ PUBLIC_ENDPOINTS = frozenset(
        "staff.saml_metadata", "staff.sso_logged_out"}
 )
 
+from ..access import protect  # noqa: E402
 from . import password_change, routes, second_factor, sso, translation_preview  # noqa: E402, F401
-from .auth import protect  # noqa: E402
 
 protect(bp, PUBLIC_ENDPOINTS)

@@ -7,10 +7,10 @@ from collections.abc import Iterable
 
 from sqlalchemy import Select, func
 
-from .. import audit
+from .. import access, audit
 from ..extensions import db
 from ..models.personal import Municipality, Role, StaffUser, Team
-from . import auth, notices, passwords
+from . import auth, notices, passwords, session_ends
 from .contacts import ContactError, parse_email
 
 
@@ -92,7 +92,7 @@ def create_user(
 ) -> StaffUser:
     """Create an account; without a password it waits for a set-password link. Commits."""
     address = normalise_email(email)
-    if role not in auth.ALL_ROLES:
+    if role not in access.ALL_ROLES:
         raise AccountError("role_invalid")
     _check_team(municipality, team)
     if find_by_email(address) is not None:
@@ -104,8 +104,8 @@ def create_user(
         municipality=municipality,
         team=team,
         active=True,
-        session_token=auth.new_session_token(),
-        password_hash=auth.hash_password(password) if password else None,
+        session_token=session_ends.new_session_token(),
+        password_hash=passwords.hash_password(password) if password else None,
     )
     db.session.add(user)
     db.session.flush()
@@ -133,7 +133,7 @@ def update_user(
             setattr(user, field, value)
             changed.append(field)
     if {"role", "active"} & set(changed):
-        auth.end_all_sessions(user)
+        session_ends.end_all_sessions(user)
     if changed:
         audit.record(
             audit.staff_actor(actor.id), "user.updated", f"staff:{user.id}",
@@ -148,10 +148,10 @@ def update_user(
 
 
 def set_password(user: StaffUser, password: str, actor: str) -> None:
-    """Store a new password (NFC-normalised, see ``auth.hash_password``), end every session of
+    """Store a new password (NFC-normalised, see ``passwords.hash_password``), end every session of
     the user and e-mail them that it changed. Commits."""
-    user.password_hash = auth.hash_password(password)
-    auth.end_all_sessions(user)
+    user.password_hash = passwords.hash_password(password)
+    session_ends.end_all_sessions(user)
     audit.record(actor, "user.password_set", f"staff:{user.id}")
     db.session.commit()
     notices.notify(user, "password_changed")
@@ -187,7 +187,7 @@ def change_own_password(
     if outcome != "ok":
         return auth.Login(outcome, None, wait)
     db.session.commit()  # hash outside the transaction (see auth.authenticate)
-    if not auth.verify_password(user.password_hash, current):
+    if not passwords.verify_password(user.password_hash, current):
         attempt.failed()
         audit.record(audit.staff_actor(user.id), "user.password_change_failed",
                      f"staff:{user.id}", reason="wrong_current")

@@ -1,7 +1,6 @@
-"""Staff authentication: sessions that can be ended on the server, throttled logins, roles.
+"""Staff authentication: sessions that can be ended on the server, throttled logins.
 
-``roles_required`` is the one role check for every staff and evaluation view; ``protect``
-installs default deny on a blueprint: a view without ``roles_required`` answers 403 to everyone.
+Who may see which view is decided in ``portal.access`` (roles and default deny).
 """
 
 from __future__ import annotations
@@ -9,92 +8,34 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
-import unicodedata
-from collections.abc import Callable, Iterable
-from functools import cache, wraps
+from collections.abc import Callable
 from typing import Any, NamedTuple, TypeVar
 
 import limits
 from flask import (
-    Blueprint,
     Flask,
-    abort,
     after_this_request,
     current_app,
-    flash,
-    g,
     has_request_context,
     redirect,
     request,
     session,
     url_for,
 )
-from flask_babel import gettext as _
-from flask_login import current_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db, limiter, login_manager
 from ..models.personal import Role, StaffUser
+from ..security import safe_next
+
+# Passwords and session ends have modules of their own; their names stay here for callers.
+from .passwords import _dummy_hash, hash_password, verify_password  # noqa: F401
+from .session_ends import end_all_sessions, new_session_token, session_is_fresh  # noqa: F401
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-ALL_ROLES = tuple(role.value for role in Role)
-
-@cache
-def _dummy_hash() -> str:
-    # Checked against when the e-mail is unknown, so a wrong address costs as long as a wrong
-    # password and response times do not reveal which addresses have accounts.
-    return generate_password_hash("not-a-password", method="scrypt")
-
-
-def roles_required(*roles: str) -> Callable[[F], F]:
-    """Allow a view to the named roles only (403 for other roles; login is checked before)."""
-    unknown = set(roles) - set(ALL_ROLES)
-    if unknown or not roles:
-        raise ValueError(f"unknown roles: {sorted(unknown)}")
-
-    def decorate(view: F) -> F:
-        @wraps(view)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            if not current_user.is_authenticated:
-                return login_manager.unauthorized()
-            if current_user.role not in roles:
-                abort(403)
-            return view(*args, **kwargs)
-
-        wrapper.allowed_roles = frozenset(roles)  # type: ignore[attr-defined]
-        return wrapper  # type: ignore[return-value]
-
-    return decorate
-
-
-def protect(bp: Blueprint, public_endpoints: Iterable[str] = ()) -> None:
-    """Default deny for a blueprint: login first, then the view must declare its roles."""
-    public = frozenset(public_endpoints)
-
-    @bp.before_request
-    def _default_deny() -> Any:
-        if request.endpoint in public:
-            return None
-        if not current_user.is_authenticated:
-            return login_manager.unauthorized()
-        view = current_app.view_functions.get(request.endpoint or "")
-        if not getattr(view, "allowed_roles", None):
-            abort(403)
-        return None
-
 
 # --- sessions ---------------------------------------------------------------------------------
-
-
-def new_session_token() -> str:
-    return secrets.token_urlsafe(32)
-
-
-def end_all_sessions(user: StaffUser) -> None:
-    """Every session cookie of this user stops working at the next request. Caller commits."""
-    user.session_token = new_session_token()
 
 
 def _load_user(user_id: str) -> StaffUser | None:
@@ -117,74 +58,8 @@ def _load_user(user_id: str) -> StaffUser | None:
     return user
 
 
-def session_is_fresh(now: float | None = None) -> bool:
-    """False, and the session emptied with a note for the login page, once the session has
-    been idle for ``STAFF_IDLE_MINUTES`` or open for ``STAFF_MAX_HOURS``."""
-    now = time.time() if now is None else now
-    auth_at, seen_at = session.get("auth_at"), session.get("seen_at")
-    if not isinstance(auth_at, int) or not isinstance(seen_at, int):
-        return False
-    config = current_app.config
-    idle = float(config["STAFF_IDLE_MINUTES"]) * 60
-    longest = float(config["STAFF_MAX_HOURS"]) * 3600
-    if now - auth_at > longest:
-        message = _("You have been logged in for a long time, so you were logged out. "
-                    "Log in again.")
-    elif now - seen_at > idle:
-        message = _("You were logged out because the page was not used for a while. "
-                    "Log in again.")
-    else:
-        return True
-    session.clear()
-    g.staff_session_expired = True
-    flash(message)
-    return False
-
-
 def _unauthorized() -> Any:
     return redirect(url_for("staff.login", next=safe_next(request.full_path)))
-
-
-def safe_next(target: str | None) -> str | None:
-    """A local staff path to go back to after login, or None (no open redirects)."""
-    if (
-        target
-        and len(target) <= 2000
-        and target.startswith("/staff/")
-        and "//" not in target
-        and "\\" not in target
-        # Control characters (CR LF would split the Location header) and spaces of any kind.
-        and target.isprintable()
-        and " " not in target
-    ):
-        return target.rstrip("?")
-    return None
-
-
-# --- passwords --------------------------------------------------------------------------------
-
-
-def hash_password(password: str) -> str:
-    # "scrypt" is werkzeug's default cost (n=2**15, r=8, p=1); tests lower n to stay quick.
-    # NFC first: "blå" is one password however the keyboard sends the å.
-    return generate_password_hash(
-        unicodedata.normalize("NFC", password),
-        method=current_app.config.get("PASSWORD_HASH_METHOD") or "scrypt",
-    )
-
-
-def verify_password(password_hash: str | None, password: str) -> bool:
-    """Check a password; without a hash (no such user, no password yet) it takes as long."""
-    composed = unicodedata.normalize("NFC", password)
-    if not password_hash:
-        check_password_hash(_dummy_hash(), composed)
-        return False
-    if check_password_hash(password_hash, composed):
-        return True
-    # Hashes from before NFC normalisation hold whatever the browser sent; one set in
-    # decomposed form is still accepted (and replaced at the next password change).
-    decomposed = unicodedata.normalize("NFD", password)
-    return decomposed != composed and check_password_hash(password_hash, decomposed)
 
 
 class Login(NamedTuple):
@@ -230,7 +105,7 @@ def authenticate(email: str, password: str, address: str) -> Login:
 def _password_allowed(user: StaffUser) -> bool:
     # A municipality that signs in through its identity provider has no password logins
     # (the provider decides who gets in); admins keep theirs to reach the portal when it fails.
-    from .sso.provisioning import uses_identity_provider
+    from .sso.models import uses_identity_provider
 
     return user.role == Role.ADMIN or not uses_identity_provider(user.municipality_id)
 
@@ -456,11 +331,9 @@ def init_app(app: Flask) -> None:
     login_manager.unauthorized_handler(_unauthorized)
     # Flask-Login's own "session protection" is replaced by the server-side session token.
     login_manager.session_protection = None
+    # Used through its public API only: route limits by the decorator, login limits by hand
+    # (``limiter.limiter``); there are no default limits for its hook before each request.
     limiter.init_app(app)
-    # The limiter's hook before every request only checks default and application-wide
-    # limits, and there are none: route limits are checked by their decorator and login
-    # limits by hand. Dropped, it no longer costs every parent page a tenth of its time.
-    app.before_request_funcs[None].remove(limiter._check_request_limit)
 
 
 def begin_second_factor(user: StaffUser, next_url: str | None) -> str:

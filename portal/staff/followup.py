@@ -25,7 +25,7 @@ class ReminderRun:
     failed: int = 0
 
 
-def _due(now: datetime, max_reminders: int, interval: timedelta):  # noqa: ANN202
+def _due(now: datetime, max_reminders: int, interval: timedelta):
     return (
         db.select(Invitation)
         .where(

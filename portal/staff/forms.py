@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -14,7 +16,36 @@ from wtforms import (
     StringField,
     TelField,
 )
-from wtforms.validators import EqualTo, InputRequired, Length
+from wtforms.validators import EqualTo, InputRequired, Length, ValidationError
+
+from . import labels
+
+
+class _OfferedChoice:
+    """The form checks its own choices: a value the form did not offer gets ``invalid``, in the
+    portal's words rather than WTForms' "Not a valid choice". An empty value is left to
+    ``InputRequired`` (or allowed) unless ``required`` says it is invalid too."""
+
+    def __init__(self, *args: Any, invalid: Any, required: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        self.invalid = invalid
+        self.required = required
+
+    def pre_validate(self, form: Any) -> None:
+        data = self.data  # type: ignore[attr-defined]
+        if not data and not self.required:
+            return
+        offered = {value for value, *_rest in self.choices}  # type: ignore[attr-defined]
+        if data not in offered:
+            raise ValidationError(str(self.invalid))
+
+
+class ChoiceField(_OfferedChoice, SelectField):
+    pass
+
+
+class ChoiceRadioField(_OfferedChoice, RadioField):
+    pass
 
 
 def _strip(value: str | None) -> str | None:
@@ -61,18 +92,19 @@ class ChangePasswordForm(FlaskForm):
 
 
 class InviteForm(FlaskForm):
-    questionnaire = RadioField(
+    questionnaire = ChoiceRadioField(
         _l("Questionnaire"), choices=[], validators=[InputRequired(_l("Choose a questionnaire."))],
-        validate_choice=False,
+        invalid=_l("Choose one of the questionnaires in the list."),
     )
-    language = SelectField(
+    language = ChoiceField(
         _l("The family's language"), choices=[],
-        validators=[InputRequired(_l("Choose the family's language."))], validate_choice=False,
+        validators=[InputRequired(_l("Choose the family's language."))],
+        invalid=_l("Choose one of the languages in the list."),
     )
-    channel = RadioField(
+    channel = ChoiceRadioField(
         _l("How does the family get the link?"), choices=[],
         validators=[InputRequired(_l("Choose how the family gets the link."))],
-        validate_choice=False,
+        invalid=_l("Choose one of the ways in the list."),
     )
     #: Drawn when the empty form is shown; see Invitation.form_nonce.
     nonce = HiddenField()
@@ -87,11 +119,15 @@ class InviteForm(FlaskForm):
 
 class UserEditForm(FlaskForm):
     name = StringField(_l("Name"), filters=[_strip], validators=[Length(max=100)])
-    role = SelectField(_l("Role"), choices=[], validate_choice=False)
-    team = SelectField(_l("Team"), choices=[], validate_choice=False)
+    role = ChoiceField(
+        _l("Role"), choices=[], invalid=labels.ERROR["role_invalid"], required=True
+    )
+    team = ChoiceField(_l("Team"), choices=[], invalid=_l("Choose one of the teams in the list."))
     active = BooleanField(_l("Active"), default=True)
     # Present so one template and one choice-filler serve both forms; not submitted here.
-    municipality = SelectField(_l("Municipality"), choices=[], validate_choice=False)
+    municipality = ChoiceField(
+        _l("Municipality"), choices=[], invalid=_l("Choose one of the municipalities in the list.")
+    )
 
 
 class UserForm(UserEditForm):
@@ -100,6 +136,10 @@ class UserForm(UserEditForm):
     email = EmailField(
         _l("E-mail address"), filters=[_strip],
         validators=[InputRequired(_l("Enter an e-mail address.")), Length(max=254)],
+    )
+    municipality = ChoiceField(
+        _l("Municipality"), choices=[], required=True,
+        invalid=_l("Choose one of the municipalities in the list."),
     )
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from ..models.personal import Role
+
 #: Each status says what a person did (or that nobody has yet), not what the server did.
 STATUS = {
     "created": _l("Not opened yet"),
@@ -26,11 +28,11 @@ CHANNEL = {
 }
 
 ROLE = {
-    "health_visitor": _l("Health visitor"),
-    "coordinator": _l("Coordinator"),
-    "evaluator": _l("Evaluator"),
-    "reviewer": _l("Free-text reviewer"),
-    "admin": _l("Administrator"),
+    Role.HEALTH_VISITOR: _l("Health visitor"),
+    Role.COORDINATOR: _l("Coordinator"),
+    Role.EVALUATOR: _l("Evaluator"),
+    Role.REVIEWER: _l("Free-text reviewer"),
+    Role.ADMIN: _l("Administrator"),
 }
 
 QUESTIONNAIRE = {

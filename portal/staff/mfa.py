@@ -22,6 +22,7 @@ from .. import audit
 from ..extensions import db, limiter
 from ..models.personal import RecoveryCode, StaffUser
 from ..timeutil import utcnow
+from . import session_ends
 
 RECOVERY_CODE_COUNT = 10
 #: Letters and digits that cannot be mistaken for each other when read off paper.
@@ -77,7 +78,7 @@ def matching_step(secret: str, code: str, at: float | None = None) -> int | None
     return None
 
 
-def _datetime(at: float):  # noqa: ANN202
+def _datetime(at: float):
     from datetime import UTC, datetime
 
     return datetime.fromtimestamp(at, UTC)
@@ -367,15 +368,13 @@ def enrol_with_secret(user: StaffUser, secret: str) -> None:
 def reset(user: StaffUser, actor: str) -> None:
     """Forget the second factor: the user enrols again at the next login. Ends every session
     of the user. Commits."""
-    from . import auth
-
     user.totp_secret = None
     user.mfa_enrolled_at = None
     user.totp_last_step = None
     user.totp_failures = user.recovery_failures = 0
     user.totp_locked_at = None
     user.recovery_codes.clear()
-    auth.end_all_sessions(user)
+    session_ends.end_all_sessions(user)
     audit.record(actor, "mfa.reset", f"staff:{user.id}")
     db.session.commit()
     _notify(user, "mfa_reset")

@@ -8,9 +8,9 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..access import roles_required
 from ..models.personal import Role
 from . import accounts, auth, bp, labels
-from .auth import roles_required
 from .forms import ChangePasswordForm
 from .routes import _csrf_failed_here, _csrf_message
 

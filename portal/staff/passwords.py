@@ -8,7 +8,8 @@ and looks for the user's own words (``user_inputs``) too. A password must reach 
 composition rule: people should choose long, memorable passphrases.
 
 Every password is NFC-normalised before it is checked or hashed, so "blå" typed on a keyboard
-that sends å as one character or as a + ring gives the same password.
+that sends å as one character or as a + ring gives the same password. Hashing and checking a
+password live here too; the login flow that uses them is ``auth``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import cache
 
+from flask import current_app
+from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
 
 #: zxcvbn looks at this many characters (its own limit); longer passwords are judged on their
@@ -68,3 +72,33 @@ def problem(password: str, min_length: int, context: Iterable[str | None] = ()) 
     if "passwords" in found:
         return "common"
     return "guessable"
+
+
+@cache
+def _dummy_hash() -> str:
+    # Checked against when the e-mail is unknown, so a wrong address costs as long as a wrong
+    # password and response times do not reveal which addresses have accounts.
+    return generate_password_hash("not-a-password", method="scrypt")
+
+
+def hash_password(password: str) -> str:
+    # "scrypt" is werkzeug's default cost (n=2**15, r=8, p=1); tests lower n to stay quick.
+    # NFC first: "blå" is one password however the keyboard sends the å.
+    return generate_password_hash(
+        unicodedata.normalize("NFC", password),
+        method=current_app.config.get("PASSWORD_HASH_METHOD") or "scrypt",
+    )
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """Check a password; without a hash (no such user, no password yet) it takes as long."""
+    composed = unicodedata.normalize("NFC", password)
+    if not password_hash:
+        check_password_hash(_dummy_hash(), composed)
+        return False
+    if check_password_hash(password_hash, composed):
+        return True
+    # Hashes from before NFC normalisation hold whatever the browser sent; one set in
+    # decomposed form is still accepted (and replaced at the next password change).
+    decomposed = unicodedata.normalize("NFD", password)
+    return decomposed != composed and check_password_hash(password_hash, decomposed)

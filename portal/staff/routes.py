@@ -26,13 +26,13 @@ from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
 from .. import audit, short_codes
+from ..access import roles_required
 from ..delivery import available_channels, qr
 from ..extensions import db, login_manager
 from ..i18n import NATIVE_NAMES, languages, text_direction
 from ..models.personal import Invitation, Municipality, Role, StaffUser, Team
 from ..timeutil import utcnow
 from . import PUBLIC_ENDPOINTS, accounts, auth, board, bp, display, invitations, labels, sso
-from .auth import roles_required
 from .contacts import ContactError, display_phone, parse_email, parse_phone
 from .forms import InviteForm, LoginForm, SetPasswordForm, UserEditForm, UserForm
 
@@ -199,16 +199,7 @@ def _fill_invite_choices(form: InviteForm) -> None:
 
 def _check_invite(form: InviteForm) -> str | None:
     """Validate the choices and the contact detail; returns the parsed contact."""
-    keys = current_app.extensions["questionnaires"].keys()
-    if form.questionnaire.data and form.questionnaire.data not in keys:
-        form.questionnaire.errors = [_("Choose one of the questionnaires in the list.")]
-    if not form.language.data:
-        form.language.errors = [_("Choose the family's language.")]
-    elif form.language.data not in languages():
-        form.language.errors = [_("Choose one of the languages in the list.")]
     channel = form.channel.data
-    if channel and channel not in available_channels():
-        form.channel.errors = [_("Choose one of the ways in the list.")]
     contact = None
     try:
         if channel == "sms":
@@ -466,9 +457,9 @@ def _user_choices(form: UserEditForm, actor: StaffUser) -> None:
 def _chosen_team(form: UserEditForm) -> tuple[Team | None, bool]:
     if not form.team.data:
         return None, True
-    # Only ids the form offered reach the database: anything else (a number beyond the
-    # database's integers, "³", "٣") is simply not a team in the list.
-    offered = form.team.data in dict(form.team.choices)
+    # Only ids the form offered reach the database (the form refuses anything else: a number
+    # beyond the database's integers, "³", "٣").
+    offered = not form.team.errors
     team = db.session.get(Team, int(form.team.data)) if offered else None
     if team is None:
         form.team.errors = [_("Choose one of the teams in the list.")]
@@ -505,12 +496,8 @@ def user_new() -> Any:
             form.email.errors = [str(labels.ERROR[error.code])]
     team, team_ok = _chosen_team(form)
     municipality = None
-    if form.municipality.data in dict(form.municipality.choices):
+    if not form.municipality.errors:
         municipality = db.session.get(Municipality, int(form.municipality.data))
-    else:
-        form.municipality.errors = [_("Choose one of the municipalities in the list.")]
-    if form.role.data not in dict(form.role.choices):
-        form.role.errors = [str(labels.ERROR["role_invalid"])]
     if not any(field.errors for field in form) and municipality is not None and team_ok:
         try:
             user = accounts.create_user(
@@ -547,8 +534,6 @@ def user_edit(user_id: int) -> Any:
         ), 400
     form.validate_on_submit()
     team, team_ok = _chosen_team(form)
-    if form.role.data not in dict(form.role.choices):
-        form.role.errors = [str(labels.ERROR["role_invalid"])]
     if not any(field.errors for field in form) and team_ok:
         try:
             accounts.update_user(actor, user, form.role.data, team, form.active.data,

@@ -20,20 +20,20 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 
+from ..access import roles_required
 from ..delivery import messages
 from ..i18n import LANGUAGE_REVIEWS, NATIVE_NAMES, languages, text_direction
 from ..links import LINK_PREFIX, SAMPLE_TOKEN
-from ..models.personal import Municipality
+from ..models.personal import Municipality, Role
 from ..parent.consent import render_consent
 from ..parent.forms import ConsentForm, LanguageForm
 from ..questionnaires import Definition
 from ..questionnaires.answers import read_page
 from . import bp
-from .auth import ALL_ROLES, roles_required
 
 #: Who may preview: those who review texts (the free-text reviewers, once that role exists) and
 #: the municipality's coordinators and administrators, who arrange a translator's review.
-PREVIEW_ROLES = tuple(role for role in ("reviewer", "coordinator", "admin") if role in ALL_ROLES)
+PREVIEW_ROLES = (Role.REVIEWER, Role.COORDINATOR, Role.ADMIN)
 
 LINK_PROBLEMS = {
     "tampered": _l("Link problem: the link does not work"),

@@ -41,7 +41,7 @@ def idp_site(app: Flask, live_server: str, tmp_path: Path) -> Iterator[str]:
     idp = saml_idp.IdentityProvider(tmp_path, sp_metadata, sso_url=f"{site}/sso")
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             request = idp.read_request(site + self.path)
             answer = idp.respond(request, subject="CN=Karen", email="karen@egedal.dk",
                                  roles={CVR: [ROLE_COORDINATOR]})
@@ -58,7 +58,7 @@ def idp_site(app: Flask, live_server: str, tmp_path: Path) -> Iterator[str]:
             self.end_headers()
             self.wfile.write(page)
 
-        def log_message(self, format, *args) -> None:  # noqa: A002, ANN001
+        def log_message(self, format, *args) -> None:
             pass
 
     server.RequestHandlerClass = Handler

@@ -105,7 +105,7 @@ _common = [
 ]
 
 
-def _with_common(function):  # noqa: ANN001, ANN202
+def _with_common(function):
     for option in reversed(_common):
         function = option(function)
     return function

@@ -97,3 +97,13 @@ class UsedAssertion(db.Model):
     #: emptied when the sign-in finishes.
     request_id: Mapped[str | None] = mapped_column(String(100))
     claims: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+def uses_identity_provider(municipality_id: int) -> bool:
+    """True when the municipality's staff sign in through its provider, not with passwords."""
+    return db.session.execute(
+        db.select(IdentityProvider.id).where(
+            IdentityProvider.municipality_id == municipality_id,
+            IdentityProvider.enabled.is_(True),
+        )
+    ).first() is not None

@@ -15,15 +15,15 @@ from ... import audit
 from ...extensions import db
 from ...models.personal import Role, StaffUser, Team
 from ...timeutil import utcnow
-from .. import accounts, auth
-from .models import ExternalIdentity, IdentityProvider
+from .. import accounts, session_ends
+from .models import ExternalIdentity, IdentityProvider, uses_identity_provider  # noqa: F401
 
 #: When several values map to roles, the most privileged one counts (a coordinator is usually
 #: also in the health visitors' group).
 ROLE_PRECEDENCE = (Role.ADMIN, Role.COORDINATOR, Role.EVALUATOR, Role.HEALTH_VISITOR)
 
 
-class SignInRefused(Exception):  # noqa: N818  (a refusal, not a programming error)
+class SignInRefused(Exception):  # a refusal, not a programming error
     """The provider's answer does not let this person in; ``code`` says why (never shown
     verbatim: the view words it, and the audit trail keeps the code)."""
 
@@ -60,16 +60,6 @@ def provider_for_code(code: str) -> IdentityProvider | None:
         .join(Municipality, IdentityProvider.municipality_id == Municipality.id)
         .where(Municipality.code == code, IdentityProvider.enabled.is_(True))
     ).scalar_one_or_none()
-
-
-def uses_identity_provider(municipality_id: int) -> bool:
-    """True when the municipality's staff sign in through its provider, not with passwords."""
-    return db.session.execute(
-        db.select(IdentityProvider.id).where(
-            IdentityProvider.municipality_id == municipality_id,
-            IdentityProvider.enabled.is_(True),
-        )
-    ).first() is not None
 
 
 def enabled_providers() -> list[IdentityProvider]:
@@ -130,7 +120,7 @@ def sign_in(provider: IdentityProvider, claims: ProviderClaims) -> StaffUser:
         if user is not None and identity is not None and user.active:
             # The provider stopped giving this person a role here: the account goes too.
             user.active = False
-            auth.end_all_sessions(user)
+            session_ends.end_all_sessions(user)
             identity.deactivated_token = user.session_token
             audit.record(_actor(provider), "user.updated", subject, changed=["active"],
                          active=False, reason="no_role")
@@ -196,7 +186,7 @@ def _update(
             setattr(user, name, value)
             changed.append(name)
     if "role" in changed:
-        auth.end_all_sessions(user)
+        session_ends.end_all_sessions(user)
     if changed:
         audit.record(_actor(provider), "user.updated", f"staff:{user.id}", changed=changed,
                      role=user.role)

@@ -209,7 +209,7 @@ def _saml_issuer(encoded: str) -> str | None:
         root = ElementTree.fromstring(base64.b64decode(encoded))
     except (binascii.Error, ValueError, ElementTree.ParseError):
         return None
-    except Exception:  # noqa: BLE001  (defusedxml refuses DTDs and entities by raising)
+    except Exception:  # defusedxml refuses DTDs and entities by raising
         return None
     for element in root:
         if element.tag == "{urn:oasis:names:tc:SAML:2.0:assertion}Issuer" and element.text:

@@ -111,7 +111,7 @@ def begin(provider: IdentityProvider) -> tuple[str, dict[str, Any]]:
         )
     except SignInRefused:
         raise
-    except Exception:  # noqa: BLE001  (pysaml2 raises many kinds for a bad metadata document)
+    except Exception:  # pysaml2 raises many kinds for a bad metadata document
         current_app.logger.exception("SAML sign-in could not start for provider %s", provider.id)
         raise SignInRefused("provider_unreachable") from None
     location = dict(info["headers"])["Location"]
@@ -128,7 +128,7 @@ def accept(provider: IdentityProvider, saml_response: str) -> tuple[ProviderClai
         response = client.parse_authn_request_response(saml_response, BINDING_HTTP_POST)
     except SignInRefused:
         raise
-    except Exception as error:  # noqa: BLE001  (signature, audience, time: all refusals)
+    except Exception as error:  # signature, audience, time: all refusals
         raise SignInRefused(_reason(error)) from None
     if response is None or response.assertion is None:
         # pysaml2 answers None (and logs why) for a response that is not addressed to us.
@@ -241,7 +241,7 @@ def privileges(encoded: str, cvr: str) -> list[str]:
         root = ElementTree.fromstring(document)
     except (binascii.Error, ValueError, ElementTree.ParseError):
         return []
-    except Exception:  # noqa: BLE001  (defusedxml refuses entities and DTDs by raising)
+    except Exception:  # defusedxml refuses entities and DTDs by raising
         return []
     wanted = CVR_SCOPE + cvr
     found = []
