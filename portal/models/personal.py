@@ -162,7 +162,7 @@ class Invitation(db.Model):
         return status
 
     @effective_status.expression
-    def effective_status(cls, now: datetime | None = None) -> Any:  # noqa: N805
+    def effective_status(cls, now: datetime | None = None) -> Any:
         return case(
             (
                 and_(cls.status.not_in(values(CLOSED_STATUSES)), cls.is_expired(now)),
