@@ -1,17 +1,25 @@
-"""The consent text (configuration, versioned) and the parent's recorded decision."""
+"""The consent text (configuration, versioned, filled with the municipality's values) and the
+parent's recorded decision."""
 
 from __future__ import annotations
 
 import hashlib
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import Flask, current_app
 from flask_babel import gettext
 
+from .. import municipalities
 from ..extensions import db
-from ..models.personal import FINAL_STATUSES, ConsentRecord, Invitation, InvitationStatus
+from ..models.personal import (
+    FINAL_STATUSES,
+    ConsentRecord,
+    Invitation,
+    InvitationStatus,
+    Municipality,
+)
 
 DEFAULT_FILE = Path(__file__).parent.parent / "consent" / "default.toml"
 
@@ -28,6 +36,10 @@ class ConsentText:
     question: str
     yes: str
     no: str
+    #: One paragraph per legal basis a municipality can choose (``consent``, ``public_task``).
+    legal_basis: dict[str, str] = field(default_factory=dict)
+    contact: str | None = None
+    dpo: str | None = None
 
 
 @dataclass(frozen=True)
@@ -55,9 +67,21 @@ def load_consent_text(path: Path) -> ConsentText:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise ConsentTextError(f"{path}: cannot be read: {error}") from None
-    for field in ("version", "title", "question", "yes", "no"):
-        if not isinstance(data.get(field), str) or not data[field].strip():
-            raise ConsentTextError(f"{path}: {field}: must be a non-empty string")
+    for name in ("version", "title", "question", "yes", "no"):
+        if not isinstance(data.get(name), str) or not data[name].strip():
+            raise ConsentTextError(f"{path}: {name}: must be a non-empty string")
+    for name in ("contact", "dpo"):
+        if name in data and (not isinstance(data[name], str) or not data[name].strip()):
+            raise ConsentTextError(f"{path}: {name}: must be a non-empty string")
+    legal_basis = data.get("legal_basis", {})
+    if legal_basis:
+        if not isinstance(legal_basis, dict) or set(legal_basis) != set(
+            municipalities.LEGAL_BASES
+        ) or not all(isinstance(t, str) and t.strip() for t in legal_basis.values()):
+            raise ConsentTextError(
+                f"{path}: legal_basis: needs one non-empty text for each of "
+                f"{', '.join(municipalities.LEGAL_BASES)}"
+            )
     paragraphs = data.get("paragraphs")
     if not isinstance(paragraphs, list) or not paragraphs or not all(
         isinstance(p, str) and p.strip() for p in paragraphs
@@ -70,6 +94,9 @@ def load_consent_text(path: Path) -> ConsentText:
         question=data["question"],
         yes=data["yes"],
         no=data["no"],
+        legal_basis=dict(legal_basis),
+        contact=data.get("contact"),
+        dpo=data.get("dpo"),
     )
 
 
@@ -78,14 +105,40 @@ def init_app(app: Flask) -> None:
     app.extensions["consent_text"] = load_consent_text(path)
 
 
+def consent_version(text: ConsentText, municipality: Municipality) -> str:
+    """The deployment's text version and the municipality's own count of changes to the values
+    it is filled with: a parent's record names exactly what they were shown."""
+    return f"{text.version}/{municipality.code}.{municipality.consent_version or 1}"
+
+
 def render_consent(invitation: Invitation) -> RenderedConsent:
-    """The consent text in the current locale, with the municipality filled in."""
+    """The consent text in the current locale, filled with the invitation's municipality."""
+    return render_for_municipality(invitation.municipality)
+
+
+def render_for_municipality(municipality: Municipality) -> RenderedConsent:
     text: ConsentText = current_app.extensions["consent_text"]
-    values = {"municipality": invitation.municipality.name}
+    details = municipalities.public_details(municipality)
+    values = {
+        "municipality": details.name,
+        "service": details.service
+        or gettext("the health visitors in %(municipality)s", municipality=details.name),
+        "contact": details.contact,
+        "dpo": details.dpo,
+    }
+    paragraphs = [gettext(p, **values) for p in text.paragraphs]
+    basis = text.legal_basis.get(details.legal_basis)
+    if basis:
+        paragraphs.append(gettext(basis, **values))
+    # A paragraph without its value would say nothing; it appears once the value is set.
+    if text.contact and details.contact:
+        paragraphs.append(gettext(text.contact, **values))
+    if text.dpo and details.dpo:
+        paragraphs.append(gettext(text.dpo, **values))
     return RenderedConsent(
-        version=text.version,
+        version=consent_version(text, municipality),
         title=gettext(text.title),
-        paragraphs=tuple(gettext(p, **values) for p in text.paragraphs),
+        paragraphs=tuple(paragraphs),
         question=gettext(text.question),
         yes=gettext(text.yes),
         no=gettext(text.no),

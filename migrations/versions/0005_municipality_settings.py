@@ -1,0 +1,82 @@
+"""municipality settings and texts (sender, contact, controller, DPO, accessibility, legal
+basis) and their saved versions
+
+Revision ID: municipality_settings
+Revises: 0004
+Create Date: 2026-12-01
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+# revision identifiers, used by Alembic.
+revision = 'municipality_settings'
+down_revision = '0004'
+branch_labels = None
+depends_on = None
+
+_COLUMNS = (
+    ('sms_sender', sa.String(length=11)),
+    ('service_name', sa.String(length=100)),
+    ('contact_phone', sa.String(length=30)),
+    ('contact_email', sa.String(length=254)),
+    ('opening_hours', sa.String(length=200)),
+    ('controller_address', sa.String(length=200)),
+    ('dpo_email', sa.String(length=254)),
+    ('dpo_phone', sa.String(length=30)),
+    ('accessibility_email', sa.String(length=254)),
+    ('accessibility_reviewed_on', sa.Date()),
+)
+
+
+def upgrade(engine_name):
+    globals()["upgrade_%s" % engine_name]()
+
+
+def downgrade(engine_name):
+    globals()["downgrade_%s" % engine_name]()
+
+
+def upgrade_personal():
+    with op.batch_alter_table('municipality', schema=None) as batch_op:
+        for name, type_ in _COLUMNS:
+            batch_op.add_column(sa.Column(name, type_, nullable=True))
+        # Existing municipalities keep what they had: consent as the legal basis, version 1.
+        batch_op.add_column(sa.Column(
+            'legal_basis', sa.String(length=20), nullable=False, server_default='consent'))
+        batch_op.add_column(sa.Column(
+            'consent_version', sa.Integer(), nullable=False, server_default='1'))
+    with op.batch_alter_table('municipality', schema=None) as batch_op:
+        # The defaults were for existing rows only; the models set them from now on.
+        batch_op.alter_column('legal_basis', server_default=None)
+        batch_op.alter_column('consent_version', server_default=None)
+    op.create_table('municipality_settings_version',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('municipality_id', sa.Integer(), nullable=False),
+    sa.Column('consent_version', sa.Integer(), nullable=False),
+    sa.Column('values', sa.JSON(), nullable=False),
+    sa.Column('changed_by', sa.String(length=64), nullable=False),
+    sa.Column('changed_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['municipality_id'], ['municipality.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('municipality_settings_version', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_municipality_settings_version_municipality_id'),
+                              ['municipality_id'], unique=False)
+
+
+def downgrade_personal():
+    with op.batch_alter_table('municipality_settings_version', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_municipality_settings_version_municipality_id'))
+    op.drop_table('municipality_settings_version')
+    with op.batch_alter_table('municipality', schema=None) as batch_op:
+        for name in ('consent_version', 'legal_basis', *(name for name, _ in reversed(_COLUMNS))):
+            batch_op.drop_column(name)
+
+
+def upgrade_responses():
+    pass
+
+
+def downgrade_responses():
+    pass
