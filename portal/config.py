@@ -29,6 +29,9 @@ DEFAULTS: dict[str, Any] = {
     "BABEL_DEFAULT_LOCALE": "da",
     "BABEL_DEFAULT_TIMEZONE": "Europe/Copenhagen",
     "CONSENT_FILE": None,
+    # The Danish web accessibility act's enforcement procedure: complaints about accessibility
+    # go to the Agency for Digital Government (Digitaliseringsstyrelsen).
+    "ACCESSIBILITY_COMPLAINT_URL": "https://www.was.digst.dk/",
     "SQLALCHEMY_TRACK_MODIFICATIONS": False,
     "SESSION_COOKIE_HTTPONLY": True,
     # None: Secure everywhere but development (plain-HTTP loopback).

@@ -6,10 +6,11 @@ from __future__ import annotations
 import hashlib
 import tomllib
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from flask import Flask, current_app
-from flask_babel import gettext
+from flask_babel import format_date, gettext
 
 from .. import municipalities
 from ..extensions import db
@@ -74,14 +75,14 @@ def load_consent_text(path: Path) -> ConsentText:
         if name in data and (not isinstance(data[name], str) or not data[name].strip()):
             raise ConsentTextError(f"{path}: {name}: must be a non-empty string")
     legal_basis = data.get("legal_basis", {})
-    if legal_basis:
-        if not isinstance(legal_basis, dict) or set(legal_basis) != set(
-            municipalities.LEGAL_BASES
-        ) or not all(isinstance(t, str) and t.strip() for t in legal_basis.values()):
-            raise ConsentTextError(
-                f"{path}: legal_basis: needs one non-empty text for each of "
-                f"{', '.join(municipalities.LEGAL_BASES)}"
-            )
+    complete = isinstance(legal_basis, dict) and set(legal_basis) == set(
+        municipalities.LEGAL_BASES
+    ) and all(isinstance(t, str) and t.strip() for t in legal_basis.values())
+    if legal_basis and not complete:
+        raise ConsentTextError(
+            f"{path}: legal_basis: needs one non-empty text for each of "
+            f"{', '.join(municipalities.LEGAL_BASES)}"
+        )
     paragraphs = data.get("paragraphs")
     if not isinstance(paragraphs, list) or not paragraphs or not all(
         isinstance(p, str) and p.strip() for p in paragraphs
@@ -142,6 +143,43 @@ def render_for_municipality(municipality: Municipality) -> RenderedConsent:
         question=gettext(text.question),
         yes=gettext(text.yes),
         no=gettext(text.no),
+    )
+
+
+@dataclass(frozen=True)
+class ConsentCopy:
+    filename: str
+    #: Plain ASCII name for clients that cannot read the UTF-8 one.
+    ascii_filename: str
+    text: str
+
+
+def make_copy(
+    invitation: Invitation, consent: RenderedConsent, privacy_url: str, today: date
+) -> ConsentCopy:
+    """What the parent keeps: the date, the text's version, their decision (if they made one)
+    and the text itself, named in their language."""
+    latest = invitation.consents[-1] if invitation.consents else None
+    when = format_date(latest.recorded_at if latest else today, format="long")
+    if latest is None:
+        decision = gettext("You have not answered yet.")
+    elif latest.decision:
+        decision = gettext("Your answer: yes, you want to answer (%(date)s).", date=when)
+    else:
+        decision = gettext("Your answer: no, thank you (%(date)s).", date=when)
+    header = [
+        gettext("Copy of the consent text, %(date)s", date=format_date(today, format="long")),
+        gettext("Version of the text: %(version)s", version=consent.version),
+        decision,
+    ]
+    footer = gettext("Privacy notice: %(url)s", url=privacy_url)
+    body = "\n".join(header) + "\n\n" + consent.plain_text + "\n" + footer + "\n"
+    # TRANSLATORS: the name of the file with the saved consent text (no spaces).
+    stem = gettext("consent-text").replace(" ", "-").replace("/", "-")
+    return ConsentCopy(
+        filename=f"{stem}-{today.isoformat()}.txt",
+        ascii_filename=f"consent-text-{today.isoformat()}.txt",
+        text=body,
     )
 
 
