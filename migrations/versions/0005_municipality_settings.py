@@ -41,15 +41,11 @@ def upgrade_personal():
     with op.batch_alter_table('municipality', schema=None) as batch_op:
         for name, type_ in _COLUMNS:
             batch_op.add_column(sa.Column(name, type_, nullable=True))
-        # Existing municipalities keep what they had: consent as the legal basis, version 1.
+        # Existing municipalities (and rows written without them) get consent, version 1.
         batch_op.add_column(sa.Column(
             'legal_basis', sa.String(length=20), nullable=False, server_default='consent'))
         batch_op.add_column(sa.Column(
             'consent_version', sa.Integer(), nullable=False, server_default='1'))
-    with op.batch_alter_table('municipality', schema=None) as batch_op:
-        # The defaults were for existing rows only; the models set them from now on.
-        batch_op.alter_column('legal_basis', server_default=None)
-        batch_op.alter_column('consent_version', server_default=None)
     op.create_table('municipality_settings_version',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('municipality_id', sa.Integer(), nullable=False),

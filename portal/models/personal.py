@@ -76,9 +76,11 @@ class Municipality(db.Model):
     accessibility_reviewed_on: Mapped[date | None] = mapped_column(Date)
     #: ``consent`` (GDPR art. 6(1)(a)) or ``public_task`` (art. 6(1)(e), consent as an
     #: ethical layer): the municipality's choice.
-    legal_basis: Mapped[str] = mapped_column(String(20), default="consent")
+    legal_basis: Mapped[str] = mapped_column(
+        String(20), default="consent", server_default="consent"
+    )
     #: Counts changes of the values the consent text is filled with: part of its version.
-    consent_version: Mapped[int] = mapped_column(Integer, default=1)
+    consent_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     teams: Mapped[list[Team]] = relationship(
         back_populates="municipality", order_by="Team.id"
