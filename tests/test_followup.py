@@ -59,7 +59,7 @@ def test_reminders_are_spaced_capped_and_safe_to_rerun(app, runner, staff_as, sm
     assert len(sms_gateway.requests) == 2
 
     reminder = sms_gateway.requests[1]["json"]["message"]
-    assert reminder.startswith("En påmindelse fra sundhedsplejen i Egedal Kommune")
+    assert reminder.startswith("En påmindelse fra Sundhedsplejen i Egedal:")  # its service_name
     second_token = token_in(reminder)
     # The reminder carries a new link; the first one stops working (only a hash is stored).
     assert Parent(app.test_client()).open(first_token).status_code == 404

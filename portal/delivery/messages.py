@@ -24,7 +24,10 @@ class Text:
 
 
 def _sender(municipality: Municipality) -> str:
-    return _("the health visitors in %(municipality)s", municipality=municipality.name)
+    # The municipality's own name for its service where it has set one (issue 14).
+    return municipality.service_name or _(
+        "the health visitors in %(municipality)s", municipality=municipality.name
+    )
 
 
 def invitation_text(municipality: Municipality, language: str, url: str) -> Text:
