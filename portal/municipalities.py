@@ -74,7 +74,7 @@ def all_municipalities() -> list[Municipality]:
     return list(db.session.execute(db.select(Municipality).order_by(Municipality.name)).scalars())
 
 
-def _check_name(name: str, field: str = "name") -> str:
+def check_name(name: str, field: str = "name") -> str:
     cleaned = " ".join((name or "").split())
     if not cleaned:
         raise SetupError("missing", field)
@@ -90,7 +90,7 @@ def add_municipality(actor: str, code: str, name: str) -> Municipality:
         raise SetupError("code_invalid", "code")
     if find(code) is not None:
         raise SetupError("code_taken", "code")
-    municipality = Municipality(code=code, name=_check_name(name), legal_basis="consent",
+    municipality = Municipality(code=code, name=check_name(name), legal_basis="consent",
                                 consent_version=1)
     db.session.add(municipality)
     db.session.flush()
@@ -103,7 +103,7 @@ def add_municipality(actor: str, code: str, name: str) -> Municipality:
 
 def rename_municipality(actor: str, municipality: Municipality, name: str) -> bool:
     """Change the name; True if it changed. A new name is a new consent version. Commits."""
-    name = _check_name(name)
+    name = check_name(name)
     if name == municipality.name:
         return False
     municipality.name = name
@@ -116,7 +116,7 @@ def rename_municipality(actor: str, municipality: Municipality, name: str) -> bo
 
 
 def add_team(actor: str, municipality: Municipality, name: str) -> Team:
-    name = _check_name(name)
+    name = check_name(name)
     if any(t.name.lower() == name.lower() for t in municipality.teams):
         raise SetupError("team_taken", "name")
     team = Team(municipality=municipality, name=name)
@@ -128,7 +128,7 @@ def add_team(actor: str, municipality: Municipality, name: str) -> Team:
 
 
 def rename_team(actor: str, team: Team, name: str) -> bool:
-    name = _check_name(name)
+    name = check_name(name)
     if name == team.name:
         return False
     if any(t.id != team.id and t.name.lower() == name.lower() for t in team.municipality.teams):
