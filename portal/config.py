@@ -6,6 +6,7 @@ import os
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 
@@ -143,7 +144,7 @@ def _check_production(config: Any) -> None:
         raise ConfigError(
             f"PORTAL_BASE_URL is not set. Set it to the portal's public https:// address: {why}"
         )
-    if not base_url.startswith("https://") or base_url.rstrip("/") == "https://":
+    if urlsplit(base_url).scheme != "https" or not urlsplit(base_url).hostname:
         raise ConfigError(
             f"PORTAL_BASE_URL must be the portal's public https:// address, not {base_url!r}: "
             f"{why}"
