@@ -103,16 +103,7 @@ def add_municipality(actor: str, code: str, name: str) -> Municipality:
 
 def rename_municipality(actor: str, municipality: Municipality, name: str) -> bool:
     """Change the name; True if it changed. A new name is a new consent version. Commits."""
-    name = check_name(name)
-    if name == municipality.name:
-        return False
-    municipality.name = name
-    municipality.consent_version = (municipality.consent_version or 1) + 1
-    _save_version(municipality, actor)
-    audit.record(actor, "municipality.settings_changed", f"municipality:{municipality.id}",
-                 municipality=municipality.code, changed=["name"])
-    db.session.commit()
-    return True
+    return bool(change(actor, municipality, {}, name=name))
 
 
 def add_team(actor: str, municipality: Municipality, name: str) -> Team:
@@ -209,7 +200,20 @@ def clean_settings(raw: dict[str, Any]) -> dict[str, Any]:
 def update_settings(actor: str, municipality: Municipality, raw: dict[str, Any]) -> list[str]:
     """Check and store settings; returns the names of what changed (audited, versioned).
     A change of a value the consent text shows makes a new consent version. Commits."""
-    changed = apply_settings(actor, municipality, clean_settings(raw))
+    return change(actor, municipality, raw)
+
+
+def change(
+    actor: str, municipality: Municipality, raw: dict[str, Any], name: str | None = None
+) -> list[str]:
+    """Name and settings in one change: one version, one audit event. Everything is checked
+    before anything is set. Commits."""
+    cleaned = clean_settings(raw)
+    if name is not None:
+        new_name = check_name(name)
+        if new_name != municipality.name:
+            cleaned["name"] = new_name
+    changed = apply_settings(actor, municipality, cleaned)
     if changed:
         audit.record(actor, "municipality.settings_changed", f"municipality:{municipality.id}",
                      municipality=municipality.code, changed=changed)
@@ -217,10 +221,22 @@ def update_settings(actor: str, municipality: Municipality, raw: dict[str, Any])
     return changed
 
 
+def field_errors(raw: dict[str, Any]) -> dict[str, str]:
+    """Every refused field with its reason, for forms that show them all at once."""
+    errors = {}
+    for field, value in raw.items():
+        try:
+            clean_settings({field: value})
+        except SetupError as error:
+            errors[field] = error.code
+    return errors
+
+
 def apply_settings(actor: str, municipality: Municipality, cleaned: dict[str, Any]) -> list[str]:
     """Set checked values and save the version, without an audit event or a commit (the
     caller audits; demo data is not audited)."""
-    changed = [f for f in SETTINGS if f in cleaned and getattr(municipality, f) != cleaned[f]]
+    changed = [f for f in ("name", *SETTINGS)
+               if f in cleaned and getattr(municipality, f) != cleaned[f]]
     if not changed:
         return []
     for field in changed:

@@ -104,10 +104,8 @@ def change_command(code: str, name: str | None, **settings: str | None) -> None:
     municipality = _municipality(code)
     before = municipality.consent_version
     try:
-        changed = ["name"] if name is not None and municipalities.rename_municipality(
-            "cli", municipality, name) else []
         given = {k: v for k, v in settings.items() if v is not None}
-        changed += municipalities.update_settings("cli", municipality, given) if given else []
+        changed = municipalities.change("cli", municipality, given, name=name)
     except municipalities.SetupError as error:
         raise _fail(error) from None
     if not changed:

@@ -8,6 +8,10 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField, TextAreaField
 from wtforms.validators import Length
 
+#: Only a cap against huge posts: the real limits are portal/municipalities.py's, which name
+#: every refused field at once.
+_CAP = Length(max=1000)
+
 
 class MunicipalityForm(FlaskForm):
     code = StringField(_l("Municipality code (four digits)"), validators=[Length(max=4)])
@@ -15,30 +19,30 @@ class MunicipalityForm(FlaskForm):
 
 
 class SettingsForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[Length(max=100)])
+    name = StringField(_l("Name"), validators=[_CAP])
     service_name = StringField(
-        _l("The health service's name, as families read it"), validators=[Length(max=100)]
+        _l("The health service's name, as families read it"), validators=[_CAP]
     )
     sms_sender = StringField(
-        _l("SMS sender (at most 11 letters A-Z and digits)"), validators=[Length(max=11)]
+        _l("SMS sender (at most 11 letters A-Z and digits)"), validators=[_CAP]
     )
     contact_phone = StringField(_l("Phone number families can call"),
-                                validators=[Length(max=30)])
+                                validators=[_CAP])
     contact_email = StringField(_l("E-mail address families can write to"),
-                                validators=[Length(max=254)])
-    opening_hours = StringField(_l("Opening hours"), validators=[Length(max=200)])
+                                validators=[_CAP])
+    opening_hours = StringField(_l("Opening hours"), validators=[_CAP])
     controller_address = TextAreaField(
-        _l("The municipality's postal address (data controller)"), validators=[Length(max=200)]
+        _l("The municipality's postal address (data controller)"), validators=[_CAP]
     )
     dpo_email = StringField(_l("Data protection officer's e-mail address"),
-                            validators=[Length(max=254)])
+                            validators=[_CAP])
     dpo_phone = StringField(_l("Data protection officer's phone number"),
-                            validators=[Length(max=30)])
+                            validators=[_CAP])
     accessibility_email = StringField(
-        _l("E-mail address for the accessibility statement"), validators=[Length(max=254)]
+        _l("E-mail address for the accessibility statement"), validators=[_CAP]
     )
     accessibility_reviewed_on = StringField(
-        _l("Accessibility statement last reviewed (YYYY-MM-DD)"), validators=[Length(max=10)]
+        _l("Accessibility statement last reviewed (YYYY-MM-DD)"), validators=[_CAP]
     )
     legal_basis = RadioField(
         _l("Legal basis"),

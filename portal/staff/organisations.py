@@ -128,22 +128,19 @@ def municipality_edit(municipality_id: int) -> Any:
         return _page(municipality, form, TeamForm(prefix="team"), 400)
     values = {name: getattr(form, name).data for name in municipalities.SETTINGS}
     before = municipality.consent_version
-    who = audit.staff_actor(actor.id)
-    try:
-        # Check everything before changing anything: a refused field loses nothing entered.
-        municipalities.clean_settings(values)
-        if actor.role == Role.ADMIN:
-            municipalities.check_name(form.name.data or "")
-        changed = []
-        if actor.role == Role.ADMIN and municipalities.rename_municipality(
-            who, municipality, form.name.data or ""
-        ):
-            changed.append("name")
-        changed += municipalities.update_settings(who, municipality, values)
-    except municipalities.SetupError as error:
-        db.session.rollback()
-        getattr(form, error.field or "name").errors = [str(ERROR[error.code])]
+    # Every refused field says why at once; nothing is saved until all are right.
+    errors = municipalities.field_errors(values)
+    name = form.name.data or "" if actor.role == Role.ADMIN else None
+    if name is not None:
+        try:
+            municipalities.check_name(name)
+        except municipalities.SetupError as error:
+            errors["name"] = error.code
+    if errors:
+        for field, code in errors.items():
+            getattr(form, field).errors = [str(ERROR[code])]
         return _page(municipality, form, TeamForm(prefix="team"), 400)
+    changed = municipalities.change(audit.staff_actor(actor.id), municipality, values, name=name)
     if not changed:
         flash(_("Nothing was changed."))
     elif municipality.consent_version != before:
