@@ -3,9 +3,9 @@ page in both staff languages: zero WCAG 2.1 A and AA violations.
 
 Parents: language choice, consent, declined, every question page of every questionnaire (with
 every follow-up shown, and the error state of a first page), thanks, each link problem, the
-no-link page and the accessibility statement. Staff: login (and its error), the invite form (and
+no-link page, the accessibility statement and privacy notice. Staff: login (and its error), the invite form (and
 its error), the SMS preview, the QR page, invitations list and detail, users list/new/edit, a
-refused page, a spent password link; evaluation: export form (and its error), rates, answers.
+refused page, a spent password link, municipality settings (and their error); evaluation: export form (and its error), rates, answers.
 """
 
 from __future__ import annotations
@@ -107,7 +107,11 @@ def test_parent_pages_have_no_wcag_violations(
     assert page.get_attribute("html", "lang") == language
     scan.check(page, "no link")
     page.goto(f"{base}/s/accessibility")
+    scan.check(page, "choose a municipality")
+    page.goto(f"{base}/s/accessibility?m=0240")
     scan.check(page, "accessibility statement")
+    page.goto(f"{base}/s/privacy?m=0101")
+    scan.check(page, "privacy notice")
     page.goto(f"{base}/s/this-is-not-a-link")
     scan.check(page, "link problem: tampered")
     for problem, change in (
@@ -223,6 +227,13 @@ def test_staff_and_evaluation_pages_have_no_wcag_violations(
     page.wait_for_load_state()
     assert "/staff/invitations/" in page.url
     scan.check(page, "invitation detail")
+    page.goto(f"{base}/staff/municipalities")
+    scan.check(page, "municipality settings")
+    page.locator('input[name="dpo_email"]').fill("not an address")
+    with page.expect_navigation():
+        page.locator("form button.primary").first.click()
+    assert page.locator(".error-summary").count() == 1
+    scan.check(page, "municipality settings with error")
     page.goto(f"{base}/staff/users")
     scan.check(page, "users list")
     page.goto(f"{base}/staff/users/new")
