@@ -316,3 +316,17 @@ def test_the_first_administrator_can_be_created_with_a_password_prompt(app, runn
     assert "Created admin it@greve.dk in Greve Kommune." in result.output
     admin_id, _ = make_staff(app, "coordinator", municipality_code="0253", team_index=None)
     assert admin_id
+
+
+def test_an_expired_form_comes_back_filled_in(app, staff_as):
+    coordinator = staff_as("coordinator")
+    response = coordinator.client.post(
+        "/staff/municipalities/1",
+        data={"csrf_token": "old", "legal_basis": "consent", "opening_hours": "Hverdage 7-9"},
+    )
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert 'value="Hverdage 7-9"' in html
+    assert "Siden havde været åben længe" in html
+    with app.app_context():
+        assert _municipality(app, "0240").opening_hours == "Man-fre 8-15"

@@ -76,6 +76,17 @@ def _page(municipality: Municipality, form: SettingsForm, team_form: TeamForm,
     ), status
 
 
+def _explain(form: MunicipalityForm | SettingsForm) -> None:
+    """A form refused before our checks: a value over the length cap, or an expired CSRF token
+    (the page comes back filled in, with a note: nothing typed is lost)."""
+    for field in form:
+        if field.errors and field.name != "csrf_token":
+            field.errors = [str(ERROR["too_long"])]
+    if form.csrf_token.errors:
+        form.csrf_token.errors = []
+        flash(_("The page had been open for a long time. Check the form and send it again."))
+
+
 @bp.route("/municipalities", methods=["GET", "POST"])
 @roles_required(Role.COORDINATOR, Role.ADMIN)
 def municipality_list() -> Any:
@@ -98,9 +109,7 @@ def municipality_list() -> Any:
                     url_for(".municipality_edit", municipality_id=municipality.id), 303
                 )
         else:
-            for field in form:
-                if field.errors:
-                    field.errors = [str(ERROR["too_long"])]
+            _explain(form)
         status = 400
     return render_template(
         "staff/municipalities.html",
@@ -119,12 +128,7 @@ def municipality_edit(municipality_id: int) -> Any:
         return _page(municipality, form, TeamForm(prefix="team"))
     form = SettingsForm()
     if not form.validate_on_submit():
-        for field in form:
-            if field.errors and field.name != "csrf_token":
-                field.errors = [str(ERROR["too_long"])]
-        if form.csrf_token.errors:
-            form.csrf_token.errors = []
-            flash(_("The page had been open for a long time. Check the form and send it again."))
+        _explain(form)
         return _page(municipality, form, TeamForm(prefix="team"), 400)
     values = {name: getattr(form, name).data for name in municipalities.SETTINGS}
     before = municipality.consent_version

@@ -57,7 +57,7 @@ def _labels() -> dict[str, Any]:
 #: Forms that come back filled in, with a note, when their CSRF token has expired.
 _REFILLED_FORMS = frozenset(
     {"staff.login", "staff.set_password", "staff.invite", "staff.user_new", "staff.user_edit",
-     "staff.mfa", "staff.mfa_enrol"}
+     "staff.mfa", "staff.mfa_enrol", "staff.municipality_list", "staff.municipality_edit"}
 )
 
 

@@ -3,9 +3,10 @@ page in both staff languages: zero WCAG 2.1 A and AA violations.
 
 Parents: language choice, consent, declined, every question page of every questionnaire (with
 every follow-up shown, and the error state of a first page), thanks, each link problem, the
-no-link page, the accessibility statement and privacy notice. Staff: login (and its error), the invite form (and
-its error), the SMS preview, the QR page, invitations list and detail, users list/new/edit, a
-refused page, a spent password link, municipality settings (and their error); evaluation: export form (and its error), rates, answers.
+no-link page, the municipality chooser, the accessibility statement and the privacy notice.
+Staff: login (and its error), the invite form (and its error), the SMS preview, the QR page,
+invitations list and detail, municipality settings (and their error), users list/new/edit, a
+refused page, a spent password link; evaluation: export form (and its error), rates, answers.
 """
 
 from __future__ import annotations
