@@ -45,6 +45,8 @@ RECOMMENDED = ("service_name", "contact_phone", "contact_email", "dpo_email",
                "accessibility_email", "accessibility_reviewed_on")
 
 _CODE = re.compile(r"\d{4}")
+#: Control characters have no place in a name or address a family reads: dropped.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 #: GSM gateways accept 11 letters, digits and spaces as an alphanumeric sender.
 _SMS_SENDER = re.compile(r"[A-Za-z0-9 ]{1,11}")
 _PHONE = re.compile(r"\+?[0-9 ()\-]{6,30}")
@@ -75,7 +77,7 @@ def all_municipalities() -> list[Municipality]:
 
 
 def check_name(name: str, field: str = "name") -> str:
-    cleaned = " ".join((name or "").split())
+    cleaned = " ".join(_CONTROL.sub("", name or "").split())
     if not cleaned:
         raise SetupError("missing", field)
     if len(cleaned) > _MAX_LENGTH["name"]:
@@ -164,8 +166,13 @@ def clean_settings(raw: dict[str, Any]) -> dict[str, Any]:
     for field, value in raw.items():
         if field not in SETTINGS:
             raise SetupError("unknown", field)
-        text = " ".join(str(value or "").split()) if field != "controller_address" else (
-            ", ".join(part.strip() for part in str(value or "").splitlines() if part.strip()))
+        value = str(value or "")
+        text = (
+            ", ".join(part.strip() for part in value.splitlines() if part.strip())
+            if field == "controller_address"
+            else " ".join(value.split())
+        )
+        text = _CONTROL.sub("", text)
         if field == "legal_basis":
             if text not in LEGAL_BASES:
                 raise SetupError("legal_basis_invalid", field)

@@ -330,3 +330,18 @@ def test_an_expired_form_comes_back_filled_in(app, staff_as):
     assert "Siden havde været åben længe" in html
     with app.app_context():
         assert _municipality(app, "0240").opening_hours == "Man-fre 8-15"
+
+
+def test_settings_take_anything_without_storing_control_characters(app):
+    from portal import municipalities
+
+    with app.app_context():
+        egedal = _municipality(app, "0240")
+        municipalities.update_settings("test", egedal, {
+            "opening_hours": "Man\x0f-fre\x00 8-15", "controller_address": "Vej 1\r\n3650 Ølstykke",
+        })
+        assert egedal.opening_hours == "Man-fre 8-15"
+        assert egedal.controller_address == "Vej 1, 3650 Ølstykke"
+        with pytest.raises(municipalities.SetupError) as refused:
+            municipalities.update_settings("test", egedal, {"legal_basis": "\x00"})
+        assert refused.value.field == "legal_basis"
