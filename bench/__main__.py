@@ -28,6 +28,8 @@ from .server import HOST, ROOT, Gunicorn, Portal, postgres_stores, sqlite_stores
 DURATION = float(os.environ.get("BENCH_DURATION", "8"))
 PARENTS = int(os.environ.get("BENCH_PARENTS", "200"))
 EXPORT_ROWS = int(os.environ.get("BENCH_EXPORT_ROWS", "1000000"))
+#: Pending submissions released in one timed flush (portal/mixing.py).
+FLUSH_ROWS = int(os.environ.get("BENCH_FLUSH_ROWS", "5000"))
 #: Invitations (each with a consent) already in the personal store before the load starts.
 BACKLOG = int(os.environ.get("BENCH_BACKLOG", "50000"))
 ONLY = {p for p in os.environ.get("BENCH_ONLY", "").split(",") if p}
@@ -50,7 +52,7 @@ def parent_cookie(portal: Portal, server: Gunicorn) -> str:
     parent = Parent(HOST, server.port)
     parent.start(portal.link_via_cli())
     parent.get("/s/page/1")  # the page answers 200 with this cookie
-    return f"{parent.cookie_name}={parent.cookie}"
+    return parent.cookie_header()  # the session and the draft's key (parent/drafts.py)
 
 
 def page_speed(server: Gunicorn, cookie: str | None, path: str) -> dict[str, Any]:
@@ -87,7 +89,12 @@ def compare_with_hello(
     # wrk counts redirects as success: a lost session would be measured as fast 302s. The page
     # must still answer 200 with this cookie, and the bytes per response must be a whole page.
     check = Parent(HOST, server.port)
-    check.cookie = cookie.split("=", 1)[1]
+    for pair in cookie.split("; "):
+        name, value = pair.split("=", 1)
+        if name == check.cookie_name:
+            check.cookie = value
+        else:
+            check.other_cookies[name] = value
     reply = check.request("GET", "/s/page/1")
     status, body = reply.status, len(reply.body)
     page["still_200_after_load"] = status == 200
@@ -110,8 +117,10 @@ def bench_portal(
         if wanted("weight") and stores_label == "sqlite":
             out["weight"] = weight.run(server.port, portal.link_via_cli())
         if wanted("submit"):
+            out["requests_per_step"] = submissions.requests_to_first_step(portal, server)
             out["submit"] = submissions.run(portal, server, PARENTS)
             out["submit_killed_worker"] = submissions.run(portal, server, PARENTS, True)
+            out["flush_speed"] = submissions.flush_speed(portal, FLUSH_ROWS)
     return out
 
 
@@ -219,6 +228,10 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
                 # A kill that cut off no submit proved nothing: that counts as a miss too.
                 ok = ok and 0 < fault["parents_whose_submit_was_cut_off"] == fault[
                     "cut_off_submits_ending_with_one_response"]
+            killed = run.get("flush_killed_mid_batch") or {}
+            figure += (f"; flush SIGKILLed mid-batch with {killed.get('pending')} pending: "
+                       f"{'yes' if killed.get('killed') else 'no'}")
+            ok = ok and bool(killed.get("killed") or killed.get("pending") == 0)
             check(f"{label}: {title}: nothing lost, doubled or 500", ok, figure)
 
     export = results.get("export")
@@ -282,6 +295,13 @@ def table(results: dict[str, Any]) -> str:
                     f"{run['submissions_per_s']:>8.1f} {run['errors']:>7} {run['http_500']:>5} "
                     f"{run['responses_stored']:>7} {run['lost']:>5} {run['doubled']:>7}"
                 )
+                release = run.get("release") or {}
+                lines.append(
+                    f"{'':4}released in batches of >= {release.get('min_batch')}: wait p50 "
+                    f"{release.get('wait_p50_s')} s, max {release.get('wait_max_s')} s; "
+                    f"{release.get('left_for_the_timer')} left for the timer; flush killed "
+                    f"mid-batch: {(run.get('flush_killed_mid_batch') or {}).get('killed')}"
+                )
                 if "fault" in run:
                     f = run["fault"]
                     lines.append(
@@ -292,6 +312,14 @@ def table(results: dict[str, Any]) -> str:
                         f"{f['cut_off_submits_ending_with_one_response']} cut-off submits "
                         "ended with exactly one response"
                     )
+        steps = part.get("requests_per_step")
+        if isinstance(steps, dict):
+            lines.append(f"{label + ': requests per step':40} " + ", ".join(
+                f"{name.replace('_', ' ')} {count}" for name, count in steps.items()))
+        speed = part.get("flush_speed")
+        if isinstance(speed, dict) and "rows_per_s" in speed:
+            lines.append(f"{label + ': flush of pending rows':40} {speed['rows']} rows in "
+                         f"{speed['seconds']} s = {speed['rows_per_s']} rows/s")
     export = results.get("export")
     if isinstance(export, dict):
         lines.append("")

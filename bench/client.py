@@ -81,6 +81,8 @@ class Parent:
     cookie_name: str = "portal_parent"
     timeout: float = 30.0
     cookie: str | None = None
+    #: The phone's other cookies (the draft's key, parent/drafts.py), by name.
+    other_cookies: dict[str, str] = field(default_factory=dict)
     html: str = ""
     #: Requests that were cut off (connection dropped) and sent again.
     retries: int = 0
@@ -109,8 +111,9 @@ class Parent:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         attempt = 0
         while True:
-            if self.cookie:
-                headers["Cookie"] = f"{self.cookie_name}={self.cookie}"
+            headers.pop("Cookie", None)
+            if self.cookie_header():
+                headers["Cookie"] = self.cookie_header()
             try:
                 reply = self._send(method, path, body, headers)
                 break
@@ -127,7 +130,20 @@ class Parent:
         cookie = _session_cookie(reply, self.cookie_name)
         if cookie is not None:
             self.cookie = cookie or None
+        for name in _cookie_names(reply):
+            if name != self.cookie_name:
+                value = _session_cookie(reply, name)
+                if value:
+                    self.other_cookies[name] = value
+                else:
+                    self.other_cookies.pop(name, None)
         return reply
+
+    def cookie_header(self) -> str:
+        """Every cookie the phone holds, as one Cookie header."""
+        pairs = [(self.cookie_name, self.cookie)] if self.cookie else []
+        pairs += sorted(self.other_cookies.items())
+        return "; ".join(f"{name}={value}" for name, value in pairs)
 
     def _send(self, method: str, path: str, body: bytes | None, headers: dict) -> Reply:
         conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
@@ -176,7 +192,8 @@ class Parent:
 
     def open(self, link_path: str, retry_until: float = 0.0) -> None:
         reply = self.get(link_path, expect=(303,), retry_until=retry_until)
-        if reply.location != "/s/":
+        # Straight to the step (issue 16): the language choice for a new phone.
+        if not reply.location.startswith("/s/") or reply.location.startswith(link_path):
             raise UnexpectedResponse("GET", link_path, reply.status, reply.location)
 
     def choose_language(self, language: str = "da", retry_until: float = 0.0) -> None:
@@ -198,6 +215,15 @@ class Parent:
         self.get(f"/s/page/{number}", retry_until=retry_until)
         form = {**answers, "action": action}
         return self.post(f"/s/page/{number}", form, retry_until=retry_until)
+
+
+def _cookie_names(reply: Reply) -> list[str]:
+    names = []
+    for line in reply.headers.get("set-cookie", "").split("\n"):
+        first = line.split(";", 1)[0].strip()
+        if "=" in first:
+            names.append(first.split("=", 1)[0])
+    return names
 
 
 def _session_cookie(reply: Reply, name: str) -> str | None:

@@ -2,6 +2,12 @@
 
 Each parent writes a marker of its own into the free-text answer, so reading the response store
 back shows, parent by parent, that exactly one response was stored for every 303 on submit.
+
+Responses reach the ``response`` table in mixed batches (portal/mixing.py): a watcher records
+when each marker appears there, giving how long a submission waits before release at the bench's
+rate. At the end a flush process is SIGKILLed in the middle of a batch (after inserting the
+batch, before removing the pending rows), the flush is run again, and only then are responses
+counted: still 0 lost, 0 doubled. ``flush_speed`` times the flush of many pending rows.
 """
 
 from __future__ import annotations
@@ -64,6 +70,7 @@ def run(
                     )
                     outcome["submit_cut_off"] = len(parent.cut_off_paths) > before
                     outcome["submitted"] = reply.location == "/s/thanks"
+                    outcome["submitted_at"] = time.monotonic()
                     if not outcome["submitted"]:
                         outcome["error"] = f"submit went to {reply.location}"
                 else:
@@ -80,6 +87,8 @@ def run(
         outcome["retries"] = parent.retries
         outcome["cut_off"] = parent.cut_off_paths
 
+    watch = ReleaseWatch(portal)
+    watch.start()
     began = time.monotonic()
     with ThreadPoolExecutor(max_workers=parents) as pool:
         futures = [pool.submit(one, i) for i in range(parents)]
@@ -98,6 +107,23 @@ def run(
         for future in futures:
             future.result(timeout=PARENT_DEADLINE_S + 30)
     elapsed = time.monotonic() - began
+    watch.stop()
+    waits = sorted(
+        watch.seen[m] - o["submitted_at"]
+        for m, o in zip(markers, outcomes, strict=True)
+        if o.get("submitted") and m in watch.seen
+    )
+    if not _waiting(portal):
+        # The last batch filled exactly: a few more parents leave something pending, so the
+        # flush below certainly has a batch to be killed in.
+        for _ in range(3):
+            links.extend(portal.links(1))
+            markers.append(f"bench-{'k' if kill_worker else 'c'}-{len(markers):05d}")
+            outcomes.append({})
+            one(len(markers) - 1)
+        parents = len(markers)
+    flush_fault = kill_a_flush_mid_batch(portal)
+    portal.flask("responses", "flush", "--force")  # the timer's next run releases the rest
 
     stored = stored_markers(portal)
     submitted = [m for m, o in zip(markers, outcomes, strict=True) if o.get("submitted")]
@@ -125,6 +151,14 @@ def run(
         "lost": len(lost),
         "doubled": len(doubled),
         "stored_without_303": len(unexpected),
+        "release": {
+            "min_batch": int(portal.env.get("PORTAL_MIX_MIN_BATCH", "10")),
+            "released_while_running": len(waits),
+            "left_for_the_timer": len(submitted) - len(waits),
+            "wait_p50_s": round(waits[len(waits) // 2], 3) if waits else None,
+            "wait_max_s": round(waits[-1], 3) if waits else None,
+        },
+        "flush_killed_mid_batch": flush_fault,
     }
     if kill_worker:
         submit_cut = [o for o in outcomes if o.get("submit_cut_off")]
@@ -208,3 +242,113 @@ def stored_markers(portal: Portal) -> list[str]:
         (row[0] if isinstance(row[0], dict) else json.loads(row[0])).get("comments")
         for row in rows
     ]
+
+
+class ReleaseWatch(threading.Thread):
+    """Notes when each marker first appears in ``response`` (polled every 20 ms)."""
+
+    def __init__(self, portal: Portal) -> None:
+        super().__init__(daemon=True)
+        self.portal = portal
+        self.seen: dict[str, float] = {}
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.is_set():
+            try:
+                found = stored_markers(self.portal)
+            except Exception:  # noqa: BLE001  (the store is busy or being created: next poll)
+                found = []
+            now = time.monotonic()
+            for marker in found:
+                self.seen.setdefault(marker, now)
+            self._stop_event.wait(0.02)
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self.join(timeout=10)
+
+
+#: Runs the flush in a child process that stops for good in the middle of its transaction (the
+#: batch inserted, the pending rows not yet removed) and says so, to be SIGKILLed there.
+_FLUSH_THAT_HANGS = """
+import sys, time
+from sqlalchemy import event
+from portal import mixing
+def hang(conn, clause, *args):
+    text = str(clause).lstrip()
+    if 'pending_submission' in text and text[:6] in ('DELETE', 'TRUNCA'):
+        print('mid-batch', flush=True)
+        time.sleep(600)
+event.listen(db.engines['responses'], 'before_execute', hang)
+mixing.flush(force=True)
+"""
+
+
+def _waiting(portal: Portal) -> int:
+    return int(portal.in_app(
+        "from portal import mixing\nprint(mixing.waiting())").strip().splitlines()[-1])
+
+
+def kill_a_flush_mid_batch(portal: Portal) -> dict[str, Any]:
+    pending = _waiting(portal)
+    if not pending:
+        return {"pending": 0, "killed": False, "note": "nothing was pending"}
+    script = (
+        "from portal import create_app\nfrom portal.extensions import db\n"
+        "app = create_app()\nwith app.app_context():\n"
+        + "".join(f"    {line}\n" for line in _FLUSH_THAT_HANGS.strip().splitlines())
+    )
+    import subprocess
+    import sys
+
+    from .server import ROOT
+
+    child = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, env=portal.env,
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    line = child.stdout.readline() if child.stdout else ""
+    child.send_signal(signal.SIGKILL)
+    child.wait(timeout=30)
+    return {"pending": pending, "killed": line.strip() == "mid-batch"}
+
+
+def flush_speed(portal: Portal, rows: int) -> dict[str, Any]:
+    """Seed ``rows`` pending submissions and time one flush of them (with the WAL scrub)."""
+    out = portal.in_app(f"""
+import json, time, uuid
+from portal import mixing
+from portal.models.responses import PendingSubmission
+answers = {{"visit_useful": 4, "listened": 5, "respected": 5, "comments": "bench"}}
+db.session.add_all([PendingSubmission(id=str(uuid.uuid4()), questionnaire_key="18-months",
+    questionnaire_version=1, language="da", municipality_code="0240", period="2026-12",
+    answers=answers, rounds=0) for _ in range({int(rows)})])
+db.session.commit()
+began = time.perf_counter()
+result = mixing.flush(force=True)
+seconds = time.perf_counter() - began
+print(json.dumps({{"rows": result.flushed, "seconds": round(seconds, 3),
+                  "rows_per_s": round(result.flushed / seconds), "scrubbed": result.scrubbed}}))
+""")
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def requests_to_first_step(portal: Portal, server: Gunicorn) -> dict[str, Any]:
+    """Requests a phone makes from tapping the link to each step's page, redirects included
+    (issue 16: the minimum post/redirect/get needs is 2 to the first step, 2 per form)."""
+    parent = Parent(HOST, server.port)
+
+    def follow(reply: Any) -> int:
+        count = 1
+        while reply.status in (301, 302, 303):
+            reply = parent.request("GET", reply.location)
+            count += 1
+        if reply.status == 200:
+            parent.html = reply.text
+        return count
+
+    out = {"link_to_language_page": follow(parent.request("GET", portal.link_via_cli()))}
+    reply = parent.post("/s/language", {"language": "da"})
+    out["language_to_consent_page"] = follow(reply)
+    reply = parent.post("/s/consent", {"yes": "1"})
+    out["consent_to_first_question"] = follow(reply)
+    return out

@@ -28,5 +28,11 @@ GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO :"app_role";
 REVOKE ALL ON SCHEMA public FROM PUBLIC;
 GRANT USAGE, CREATE ON SCHEMA public TO :"app_role";
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO :"app_role";
+-- The mixed-batch flush empties the pending table with TRUNCATE (portal/mixing.py): a new,
+-- empty file, so no dead tuple of a released submission stays behind for a physical backup.
+GRANT TRUNCATE ON pending_submission TO :"app_role";
+-- Evaluators read released responses only: never drafts, never pending submissions.
 GRANT USAGE ON SCHEMA public TO :"evaluator_role";
 GRANT SELECT ON response TO :"evaluator_role";
+-- Releases (issue 12): the frozen files evaluators download; not the free-text review queue.
+GRANT SELECT ON release, release_file TO :"evaluator_role";

@@ -118,4 +118,9 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     def index():  # noqa: ANN202
         return render_template("index.html")
 
+    @app.get("/favicon.ico")
+    def favicon():  # noqa: ANN202
+        # Browsers ask for it on every page whatever the page links to: no 404 in every log.
+        return app.send_static_file("favicon.ico")
+
     return app

@@ -186,11 +186,35 @@ def send_reminders_command(limit: int | None) -> None:
 @click.command("purge")
 @with_appcontext
 def purge_command() -> None:
-    """Delete contact details of invitations closed more than PORTAL_RETENTION_DAYS ago."""
-    from .staff.followup import purge
+    """Delete what is past its retention: contact details, abandoned drafts, consent records
+    and invitations (portal/retention.py); says what it deleted."""
+    from .retention import purge
 
-    count = purge()
-    click.echo(f"Contact details deleted from {count} invitations.")
+    for line in purge().lines():
+        click.echo(line)
+
+
+responses_group = AppGroup("responses", help="Pending submissions and their mixed batches.")
+
+
+@responses_group.command("flush")
+@click.option("--force", is_flag=True,
+              help="Release whatever waits, even below PORTAL_MIX_MIN_BATCH (says so).")
+def flush_responses_command(force: bool) -> None:
+    """Release pending submissions into the response table in one mixed batch, if one is due.
+
+    Run it from a timer (docs/deployment.md); safe to run twice at once."""
+    from . import mixing
+
+    result = mixing.flush(scheduled=True, force=force)
+    if result.flushed:
+        click.echo(f"Released {result.flushed} responses in one mixed batch"
+                   + (" (below the minimum: timeout or --force)." if result.forced else "."))
+    else:
+        click.echo(f"Nothing released: {result.waiting} submissions waiting "
+                   f"(a batch needs {mixing.minimum()}).")
+    if not result.scrubbed:
+        click.echo("The write-ahead log could not be truncated (busy); the next run retries.")
 
 
 @click.command("demo")
@@ -235,12 +259,14 @@ def demo_command() -> None:
 def init_app(app: Flask) -> None:
     app.cli.add_command(invitations)
     app.cli.add_command(demo_command)
-    from .evaluation.cli import export_command
+    from .evaluation.cli import export_command, releases_group
 
     app.cli.add_command(export_command)
+    app.cli.add_command(releases_group)
     app.cli.add_command(staff)
     app.cli.add_command(send_reminders_command)
     app.cli.add_command(purge_command)
+    app.cli.add_command(responses_group)
     from .setup_cli import municipality_group, team_group
 
     app.cli.add_command(municipality_group)

@@ -85,6 +85,19 @@ DEFAULTS: dict[str, Any] = {
     "REMINDER_MAX": 2,
     "REMINDER_INTERVAL_DAYS": 7,
     "RETENTION_DAYS": 30,
+    # Mixed batches (portal/mixing.py): a batch of responses is released once this many
+    # submissions wait across the deployment ...
+    "MIX_MIN_BATCH": 10,
+    # ... or once one has waited this many scheduled runs of `flask responses flush` (with the
+    # timer every 15 minutes, 96 runs are a day). Such a batch may be smaller: docs/privacy.md.
+    "MIX_MAX_ROUNDS": 96,
+    # Tests only (refused elsewhere): False writes responses at once, the unprotected build the
+    # attacker tests first succeed against.
+    "MIX_RESPONSES": True,
+    # Retention (portal/retention.py, `flask purge`), in days.
+    "DRAFT_GRACE_DAYS": 14,
+    "CONSENT_RETENTION_DAYS": 90,
+    "INVITATION_RETENTION_DAYS": 180,
 }
 
 REQUIRED_OUTSIDE_DEVELOPMENT = ("SECRET_KEY", "PERSONAL_DATABASE_URL", "RESPONSES_DATABASE_URL")
@@ -128,6 +141,9 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
         app.config["SESSION_COOKIE_SECURE"] = not development
     if app.config["REMEMBER_COOKIE_SECURE"] is None:
         app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
+    if not app.config["MIX_RESPONSES"] and app.config["ENV"] != "testing":
+        raise ConfigError("PORTAL_MIX_RESPONSES=false is for tests only: responses would be "
+                          "stored in an order that links them to their invitations.")
     for lang in app.config["LANGUAGES"]:
         if lang not in PARENT_LANGUAGES:
             raise ConfigError(f"PORTAL_LANGUAGES names an unknown language: {lang!r}")

@@ -84,9 +84,13 @@ def demo_answers(definition: Definition, rng: random.Random) -> dict[str, Any]:
         if not question.required and rng.random() < 0.15:
             continue
         if question.type == "multiple":
-            answers[question.id] = sorted(
+            codes = sorted(
                 rng.sample(question.codes, rng.randint(1, min(3, len(question.codes))))
             )
+            if len(codes) > 1 and question.exclusive:
+                # An exclusive option ("Nothing new") stands alone, as the page requires.
+                codes = [c for c in codes if c not in question.exclusive] or [codes[0]]
+            answers[question.id] = codes
         elif question.type == "scale":
             # Skewed towards the upper end, as satisfaction answers are.
             answers[question.id] = rng.choices(question.codes, weights=(1, 2, 4, 8, 6)[: len(

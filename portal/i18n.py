@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from babel import Locale
@@ -28,21 +30,59 @@ NATIVE_NAMES = {
     "ti": "ትግርኛ",
 }
 
-#: Whether a professional translator has reviewed a language's catalogue ("reviewed") or it is
-#: still a careful draft ("draft"). A municipality's translator who has reviewed a catalogue
-#: changes its entry here; docs/translations.md shows the table and a test keeps them in step.
-LANGUAGE_STATUS = {
-    "da": "reviewed",
-    "en": "reviewed",
-    "ar": "draft",
-    "fa": "draft",
-    "ur": "draft",
-    "so": "draft",
-    "tr": "draft",
-    "pl": "draft",
-    "uk": "draft",
-    "ti": "draft",
+@dataclass(frozen=True)
+class LanguageReview:
+    """Who last reviewed a language's catalogue, when, and how far that review can be trusted.
+
+    ``status`` is "reviewed" once a professional translator (or, for Danish and English, the
+    project's own native speakers) has checked every parent-facing text, and "draft" until then.
+    A municipality's translator who has reviewed a catalogue updates its entry here;
+    docs/translations.md shows the same table and a test keeps the two in step.
+    """
+
+    status: str  # "reviewed" or "draft"
+    reviewed_by: str
+    reviewed_on: date
+    how: str
+
+
+_BACK_TRANSLATION = (
+    "back-translation of all parent-facing entries by a non-native reviewer "
+    "(shared/reviews/translations-2026-12.json); findings fixed"
+)
+
+LANGUAGE_REVIEWS: dict[str, LanguageReview] = {
+    "da": LanguageReview(
+        "reviewed", "project team; back-translation review; plain-language pass", date(2026, 12, 1),
+        "every parent-facing entry read against the English; 'venligst', 'dagtilbud' and "
+        "'forløb' replaced by everyday words",
+    ),
+    "en": LanguageReview(
+        "reviewed", "project team", date(2026, 12, 1),
+        "source texts; the privacy promises checked against docs/privacy.md",
+    ),
+    **{
+        lang: LanguageReview(
+            "draft",
+            "non-native reviewer by back-translation; fixes by the portal team",
+            date(2026, 12, 1),
+            f"{_BACK_TRANSLATION}; reviewer's confidence: {confidence}",
+        )
+        for lang, confidence in (
+            ("ar", "medium-high"),
+            ("fa", "medium-high"),
+            ("ur", "medium"),
+            ("so", "low-medium"),
+            ("tr", "medium-high"),
+            ("pl", "medium-high"),
+            ("uk", "medium-high"),
+            ("ti", "low"),
+        )
+    },
 }
+
+#: "reviewed" or "draft" for each language (from LANGUAGE_REVIEWS).
+LANGUAGE_STATUS = {lang: review.status for lang, review in LANGUAGE_REVIEWS.items()}
 
 #: Staff and evaluation pages are offered in these languages only.
 STAFF_LANGUAGES = ("da", "en")
@@ -139,7 +179,7 @@ def text_direction(locale: str) -> str:
 
 
 def bound_gettext(translations: Any) -> dict[str, Any]:
-    """``gettext`` and ``ngettext`` for one template render, bound to its catalogue.
+    """``gettext``, ``ngettext`` and ``pgettext`` for one template render, bound to its catalogue.
 
     Flask-Babel's Jinja callables find the catalogue again, through several context lookups,
     for every string: about a fifth of a question page. A render happens inside whatever
@@ -159,7 +199,11 @@ def bound_gettext(translations: Any) -> dict[str, Any]:
         variables.setdefault("num", num)
         return _format(context, translations.ungettext(singular, plural, num), variables)
 
-    return {"gettext": gettext, "ngettext": ngettext}
+    @pass_context
+    def pgettext(context: Context, msgctxt: str, string: str, /, **variables: Any) -> str:
+        return _format(context, translations.upgettext(msgctxt, string), variables)
+
+    return {"gettext": gettext, "ngettext": ngettext, "pgettext": pgettext}
 
 
 def _format(context: Context, text: str, variables: dict[str, Any]) -> str:

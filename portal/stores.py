@@ -54,6 +54,9 @@ def _configure_sqlite(engine: Engine, busy_ms: int) -> None:
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.execute("PRAGMA foreign_keys = ON")
+        # Deleted rows are overwritten with zeros, not left in free space of the file: flushed
+        # pending submissions and old draft versions leave nothing to read (portal/mixing.py).
+        cursor.execute("PRAGMA secure_delete = ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -67,6 +70,27 @@ def _configure_sqlite(engine: Engine, busy_ms: int) -> None:
             return  # one SELECT is consistent on its own; BEGIN would only add a round trip
         write = not options.get("portal_read_only", False) and wants_write_lock()
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def truncate_wal(store: str, timeout_s: float | None = None) -> bool:
+    """SQLite: checkpoint the store's write-ahead log into the file and truncate it to zero
+    bytes, so old versions of deleted or changed rows are not left in its frames. True when
+    done (and always on PostgreSQL); False if readers kept it busy past the timeout."""
+    engine = db.engines[store]
+    if engine.dialect.name != "sqlite":
+        return True
+    with engine.connect() as connection:
+        # No BEGIN: a checkpoint cannot run inside a transaction.
+        connection = connection.execution_options(portal_single_read=True)
+        if timeout_s is not None:
+            connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(timeout_s * 1000)}")
+        try:
+            busy = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()[0]
+        finally:
+            if timeout_s is not None:
+                busy_ms = int(float(current_app.config["SQLITE_BUSY_TIMEOUT_SECONDS"]) * 1000)
+                connection.exec_driver_sql(f"PRAGMA busy_timeout = {busy_ms}")
+    return busy == 0
 
 
 def create_all() -> None:

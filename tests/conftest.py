@@ -419,3 +419,14 @@ def outbox(app: Flask) -> str:
     """What the console backend wrote in this test."""
     path = Path(app.instance_path) / "outbox.txt"
     return path.read_text(encoding="utf-8") if path.exists() else ""
+
+
+def flush_responses(app: Flask) -> int:
+    """Release every pending submission into ``response`` now, as the scheduled flush would
+    once a batch is full (portal/mixing.py). Returns how many were released."""
+    from portal import mixing
+
+    with app.app_context():
+        flushed = mixing.flush(force=True).flushed
+        db.session.remove()
+        return flushed

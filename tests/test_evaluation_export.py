@@ -25,8 +25,8 @@ COMMENT = "Tak for besøget, æøå ÆØÅ — شكرا جزيلا"
 def export(runner, tmp_path: Path, *args: str, fmt: str = "csv") -> tuple[object, Path]:
     output = tmp_path / f"out.{fmt}"
     result = runner.invoke(
-        args=["export", "--questionnaire", "18-months", "--format", fmt, "--output",
-              str(output), *args]
+        args=["export", "--questionnaire", "18-months", "--version", "1", "--format", fmt,
+              "--output", str(output), *args]
     )
     return result, output
 
@@ -132,7 +132,7 @@ def test_values_that_do_not_fit_the_definition_are_left_empty(app, runner, tmp_p
     _, path = export(runner, tmp_path)
     header, *body = read_csv(path)
     rows = {row[0]: dict(zip(header, row, strict=True)) for row in body}
-    questions = header[6:]
+    questions = [name for name in header[6:] if not name.endswith("_status")]
     changes = [name for name in questions if name.startswith("changes_")]
 
     misfit = rows[misfits[0]]
@@ -143,6 +143,11 @@ def test_values_that_do_not_fit_the_definition_are_left_empty(app, runner, tmp_p
     assert [odd[name] for name in changes] == ["1" if name == "changes_2" else "0"
                                                for name in changes]
     assert {rows[nothing[0]][name] for name in questions} == {""}
+    # A value that does not fit counts as no answer in the status column too.
+    assert misfit["adv_language_status"] == "1"
+    assert misfit["listened_status"] == "-8"
+    assert misfit["changes_status"] == "-9"
+    assert misfit["interp_avail_status"] == "-7"  # interp_needed has no answer: not shown
 
 
 def test_numbers_and_ordinary_text_are_not_touched():
@@ -172,7 +177,8 @@ def test_export_generalises_and_says_so(app, runner, tmp_path):
     with zipfile.ZipFile(path) as archive:
         assert set(archive.namelist()) == {
             "responses.csv", "responses_excel_da.csv", "codebook.csv", "datapackage.json",
-            "NOTES.txt",
+            "NOTES.txt", "responses_da.sav", "responses_en.sav", "responses_da.dta",
+            "responses_en.dta", "responses.R",
         }
         rows = list(csv.reader(io.StringIO(archive.read("responses.csv").decode())))
         notes = archive.read("NOTES.txt").decode()
@@ -287,7 +293,8 @@ def test_datapackage_describes_the_files(app, runner, tmp_path, questionnaire):
 def test_datapackage_check_catches_a_wrong_code(app, runner, tmp_path):
     add_responses(app, 5)
     result = runner.invoke(
-        args=["export", "--questionnaire", "18-months", "--format", "zip", "--output",
+        args=["export", "--questionnaire", "18-months", "--version", "1", "--format", "zip",
+              "--output",
               str(tmp_path / "b.zip")]
     )
     assert result.exit_code == 0
@@ -333,7 +340,7 @@ def test_bad_filters_get_a_clear_error(app, runner, tmp_path, args, hint, mentio
 def test_output_into_a_missing_folder_is_refused(app, runner, tmp_path):
     target = tmp_path / "no-such-folder" / "out.csv"
     result = runner.invoke(
-        args=["export", "--questionnaire", "18-months", "--output", str(target)]
+        args=["export", "--questionnaire", "18-months", "--version", "1", "--output", str(target)]
     )
     assert result.exit_code == 2
     assert "--output" in result.output and "Traceback" not in result.output
@@ -397,7 +404,8 @@ def test_every_export_is_an_audit_event_without_data(app, runner, tmp_path):
 def test_export_to_standard_output(app, runner):
     add_responses(app, 5)
     result = runner.invoke(
-        args=["export", "--questionnaire", "18-months", "--format", "csv", "--output", "-"]
+        args=["export", "--questionnaire", "18-months", "--version", "1", "--format", "csv",
+              "--output", "-"]
     )
     assert result.exit_code == 0
     assert result.stdout.startswith("response_id,questionnaire,")

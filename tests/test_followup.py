@@ -59,10 +59,14 @@ def test_reminders_are_spaced_capped_and_safe_to_rerun(app, runner, staff_as, sm
     assert len(sms_gateway.requests) == 2
 
     reminder = sms_gateway.requests[1]["json"]["message"]
-    assert reminder.startswith("En påmindelse fra Sundhedsplejen i Egedal:")  # its service_name
+    assert reminder.startswith(
+        "Påmindelse fra sundhedsplejen i Egedal Kommune: Hvordan var besøget?"
+    )
     second_token = token_in(reminder)
-    # The reminder carries a new link; the first one stops working (only a hash is stored).
-    assert Parent(app.test_client()).open(first_token).status_code == 404
+    # The reminder carries a link of its own, and the first SMS's link keeps working: families
+    # tap the first message as often as the newest.
+    assert second_token != first_token
+    assert Parent(app.test_client()).open(first_token).status_code == 200
     assert Parent(app.test_client()).open(second_token).status_code == 200
     assert _get(app, invitation_id).reminders_sent == 1
 
@@ -84,8 +88,8 @@ def test_consented_families_get_a_reminder_without_a_new_link(app, runner, staff
     reminder = sms_gateway.requests[-1]["json"]["message"]
     assert "/s/" not in reminder
     assert "fortsætte med linket i vores første besked" in reminder
-    # The original link still finds the draft.
-    returning = Parent(app.test_client())
+    # The original link still finds the draft (on the phone that saved it: parent/drafts.py).
+    returning = Parent(parent.client)
     returning.open(token)
     returning.choose_language("da")
     assert returning.client.get("/s/").headers["Location"].endswith("/s/page/2")
@@ -121,8 +125,8 @@ def test_a_failed_reminder_keeps_the_old_link(app, runner, staff_as, sms_gateway
     sms_gateway.status = 503
     _age(app, invitation_id, last_sent_at=8)
     assert "failed: 1" in _remind(runner)
-    assert Parent(app.test_client()).open(token).status_code == 200
-    assert _get(app, invitation_id).status == "opened"
+    assert Parent(app.test_client()).start(token).status_code == 200
+    assert _get(app, invitation_id).status == "consented"
 
 
 def test_email_reminder(app, runner, staff_as, smtp_server):

@@ -131,11 +131,13 @@ def _answer_ok(question: Any, value: Any) -> bool:
 
 def assert_everything_stored_is_valid(app) -> None:
     from portal.models.personal import Invitation, StaffUser
-    from portal.models.responses import Draft, Response
+    from portal.models.responses import PendingSubmission, Response
 
     registry = app.extensions["questionnaires"]
     with app.app_context():
-        rows = [*db.session.execute(db.select(Draft)).scalars(),
+        # Drafts are sealed with the parent's key (unreadable here); what was submitted waits
+        # in pending_submission or is in response.
+        rows = [*db.session.execute(db.select(PendingSubmission)).scalars(),
                 *db.session.execute(db.select(Response)).scalars()]
         for row in rows:
             definition = registry.get(row.questionnaire_key, row.questionnaire_version)
@@ -147,7 +149,7 @@ def assert_everything_stored_is_valid(app) -> None:
                 assert question_id in ids, (row.questionnaire_key, question_id)
                 question = definition.question(question_id)
                 assert _answer_ok(question, value), (question_id, question.type, value)
-            if isinstance(row, Response):
+            if isinstance(row, Response | PendingSubmission):
                 # Only what the parent was asked, and everything required of it.
                 kept: dict[str, Any] = {}
                 for question in definition.questions:
@@ -160,6 +162,9 @@ def assert_everything_stored_is_valid(app) -> None:
             assert invitation.questionnaire_key in set(registry.keys())
             assert invitation.language in PARENT_LANGUAGES
             assert invitation.phone is None or _E164.fullmatch(invitation.phone)
+            assert invitation.note is None or (
+                0 < len(invitation.note) <= 40 and not _CONTROL.search(invitation.note)
+            )
             assert invitation.email is None or (
                 "@" in invitation.email and not _CONTROL.search(invitation.email)
                 and len(invitation.email) <= 254
@@ -312,7 +317,7 @@ def test_second_factor_forms_take_anything(app, enrolled):
     assert_everything_stored_is_valid(app)
 
 
-INVITE_FIELDS = ["questionnaire", "language", "channel", "phone", "email", "nonce"]
+INVITE_FIELDS = ["questionnaire", "language", "channel", "phone", "email", "nonce", "note"]
 
 
 def test_invite_preview_and_send_take_anything(app, staff_as):
@@ -322,6 +327,7 @@ def test_invite_preview_and_send_take_anything(app, staff_as):
         "questionnaire": ["18-months", "3-years", "cos-p"], "language": list(PARENT_LANGUAGES),
         "channel": ["sms", "email", "qr"], "phone": ["20 12 34 56", "+45 20123456", "123"],
         "email": ["familie@example.dk", "not-mail"], "nonce": ["n" * 22, "short"],
+        "note": ["AH 1/12", "", "x" * 41],
     }
 
     @SETTINGS

@@ -6,10 +6,12 @@ from portal.extensions import db
 from portal.models.personal import ConsentRecord, Invitation
 from portal.models.responses import Draft, Response
 
-from .conftest import EIGHTEEN_MONTHS, Parent, create_link
+from .conftest import EIGHTEEN_MONTHS, Parent, create_link, flush_responses
 
 
 def responses(app) -> list[Response]:
+    """Every response, once the pending ones are flushed (portal/mixing.py)."""
+    flush_responses(app)
     with app.app_context():
         return list(db.session.execute(db.select(Response)).scalars())
 
@@ -32,25 +34,49 @@ def test_csrf_is_on(app):
 
 
 def test_opening_a_link_redirects_to_a_token_free_address(app, client):
+    """One redirect, straight to the first step (issue 16): the token never stays in the
+    address bar, and the link is only marked opened when a person acts."""
     invitation_id, token = create_link(app)
     response = client.get(f"/s/{token}")
     assert response.status_code == 303
     assert token not in response.headers["Location"]
-    assert response.headers["Location"].endswith("/s/")
-    assert status_of(app, invitation_id) == "opened"
-    # The next stop is the language choice, still without the token.
-    page = client.get("/s/", follow_redirects=True)
-    assert page.request.path == "/s/language"
-    assert token not in page.get_data(as_text=True)
+    assert response.headers["Location"].endswith("/s/language")
+    page = client.get(response.headers["Location"])
+    assert page.status_code == 200 and token not in page.get_data(as_text=True)
+    assert status_of(app, invitation_id) == "created"
+
+
+def test_the_first_step_takes_two_requests_and_each_later_step_one_post(app, parent):
+    """GET /s/<token> -> GET /s/language; each form posted redirects to the next step itself,
+    never through /s/ (so a phone on a slow network waits for as few round trips as it can)."""
+    _, token = create_link(app)
+    first = parent.client.get(f"/s/{token}")
+    assert first.headers["Location"].endswith("/s/language")
+    parent.get("/s/language")
+    chosen = parent.post("/s/language", {"language": "da"})
+    assert chosen.status_code == 303 and chosen.headers["Location"].endswith("/s/consent")
+    parent.get("/s/consent")
+    consented = parent.post("/s/consent", {"yes": "1"})
+    assert consented.status_code == 303 and consented.headers["Location"].endswith("/s/page/1")
+    # Reopening later goes straight to the page the parent reached.
+    parent.answer(1, EIGHTEEN_MONTHS[0])
+    again = parent.client.get(f"/s/{token}")
+    assert again.headers["Location"].endswith("/s/page/2")
 
 
 def test_a_get_never_uses_the_link_up(app, client):
-    """Mail and SMS scanners open links before people do."""
+    """Mail and SMS scanners open links before people do: a GET neither uses the link up nor
+    marks it opened; choosing a language (a person acting) does."""
     invitation_id, token = create_link(app)
     for _ in range(3):
         assert client.get(f"/s/{token}").status_code == 303
     fresh = app.test_client()
     assert fresh.get(f"/s/{token}").status_code == 303
+    fresh.get("/s/language")
+    assert status_of(app, invitation_id) == "created"
+    with app.app_context():
+        assert db.session.get(Invitation, invitation_id).opened_at is None
+    Parent(fresh).choose_language("da")
     assert status_of(app, invitation_id) == "opened"
 
 
@@ -72,7 +98,7 @@ def test_whole_path_stores_exactly_one_anonymous_response(app, parent):
     assert len(stored) == 1
     response = stored[0]
     assert response.questionnaire_key == "18-months"
-    assert response.questionnaire_version == 1
+    assert response.questionnaire_version == 2  # new invitations use the newest version
     assert response.language == "da"
     assert response.municipality_code == "0240"
     assert len(response.period) == 7
@@ -148,7 +174,7 @@ def test_required_answers_are_explained_in_place_and_input_is_kept(app, parent):
     response = parent.answer(1, {"visit_useful": "4"}, follow=False)
     assert response.status_code == 400
     html = parent.page_html
-    assert html.count("Svar venligst på dette spørgsmål.") == 2
+    assert html.count("Svar på spørgsmålet.") == 2
     assert 'value="4" checked' in html  # what the parent chose is still chosen
     assert 'href="#q-listened"' in html  # the summary links to the question
 
@@ -170,7 +196,8 @@ def test_bad_values_get_clear_errors_and_nothing_is_stored(app, parent):
     assert response.status_code == 400
     assert "Vælg blandt de viste svar." in parent.page_html
     with app.app_context():
-        assert db.session.execute(db.select(Draft)).scalar_one().answers == {}
+        # Drafts are written at the first page saved, never at consent: nothing was saved.
+        assert db.session.execute(db.select(Draft)).first() is None
 
 
 def test_back_and_next_keep_every_answer(app, parent):
@@ -207,7 +234,7 @@ def test_show_if_follow_up_is_required_when_it_applies(app, parent):
     response = parent.answer(3, {"interp_needed": "1"}, follow=False)
     assert response.status_code == 400
     assert "Svar på dette, hvis du valgte “Ja” ovenfor." in parent.page_html
-    assert "Svar venligst på dette spørgsmål." in parent.page_html
+    assert "Svar på spørgsmålet." in parent.page_html
 
 
 def test_show_if_on_an_earlier_page_skips_the_question(app, parent):
@@ -226,13 +253,13 @@ def test_reopening_the_link_resumes_where_the_parent_left(app, client):
     first.start(token)
     first.answer(1, EIGHTEEN_MONTHS[0])
     first.answer(2, EIGHTEEN_MONTHS[1])
-    # Later, in another browser (the SMS app's own browser, say): same link, same place.
-    other = Parent(app.test_client())
-    page = other.open(token)
-    page = other.choose_language("da")
+    # Later, on the same phone, even after the session cookie was lost: same link, same place.
+    client.delete_cookie("portal_parent")
+    page = first.open(token)
+    page = first.choose_language("da")
     assert page.request.path == "/s/page/3"
-    other.get("/s/page/1")
-    assert 'name="visit_useful" value="4" checked' in other.page_html
+    first.get("/s/page/1")
+    assert 'name="visit_useful" value="4" checked' in first.page_html
 
 
 def test_switching_language_mid_questionnaire_keeps_answers_and_page(app, parent):
@@ -290,17 +317,26 @@ def test_double_submit_and_two_tabs_give_exactly_one_response(app, client):
 
 
 def test_submit_after_a_lost_status_update_is_repaired_not_doubled(app, parent):
-    """The response store commits first; a crash before the invitation is marked is healed."""
+    """The response store commits first; a crash before the invitation is marked is healed.
+
+    The crash also loses the submit's answer, so the phone still holds its draft cookie and
+    sends the submit again."""
     invitation_id, token = create_link(app)
     parent.start(token)
-    answer_all(parent)
+    for number, answers in enumerate(EIGHTEEN_MONTHS[:-1], start=1):
+        parent.answer(number, answers)
+    kept = parent.client.get_cookie("portal_draft").value
+    parent.get("/s/page/4")
+    csrf = parent.csrf()
+    parent.answer(4, EIGHTEEN_MONTHS[-1], action="submit")
     with app.app_context():
         db.session.get(Invitation, invitation_id).status = "consented"  # as if the crash happened
         db.session.commit()
-    again = Parent(app.test_client())
-    again.open(token)
-    again.choose_language("da")
-    assert again.page_html and len(responses(app)) == 1
+    parent.client.set_cookie("portal_draft", kept, path="/")
+    again = parent.client.post("/s/page/4", data={"csrf_token": csrf, "action": "submit",
+                                                  **EIGHTEEN_MONTHS[-1]}, follow_redirects=True)
+    assert again.request.path == "/s/thanks"
+    assert len(responses(app)) == 1
     assert status_of(app, invitation_id) == "completed"
 
 
@@ -315,8 +351,12 @@ def test_concurrent_submits_of_one_draft_store_one_response(app, parent):
     for number, answers in enumerate(EIGHTEEN_MONTHS[:-1], start=1):
         parent.answer(number, answers)
     parent.answer(4, EIGHTEEN_MONTHS[-1], action="back")  # saved, not submitted
-    with parent.client.session_transaction("/s/") as session:
-        draft_id = session["draft"]
+    from portal.parent import drafts
+
+    with app.test_request_context("/s/", headers={"Cookie": _cookie_header(parent)}):
+        from flask import request
+
+        key = drafts.read_cookie(request)[str(invitation_id)]
     outcomes: list = []
     barrier = threading.Barrier(4, timeout=10)
 
@@ -325,7 +365,7 @@ def test_concurrent_submits_of_one_draft_store_one_response(app, parent):
         with app.app_context():
             invitation = db.session.get(Invitation, invitation_id)
             definition = app.extensions["questionnaires"].get("18-months", 1)
-            outcomes.append(answering.submit(draft_id, invitation, definition)[0])
+            outcomes.append(answering.submit(key, invitation, definition, "da")[0])
             db.session.remove()
 
     threads = [threading.Thread(target=submit) for _ in range(4)]
@@ -336,3 +376,8 @@ def test_concurrent_submits_of_one_draft_store_one_response(app, parent):
     assert sorted(o.value for o in outcomes) == ["already", "already", "already", "stored"]
     assert len(responses(app)) == 1
     assert status_of(app, invitation_id) == "completed"
+
+
+def _cookie_header(parent: Parent) -> str:
+    cookie = parent.client.get_cookie("portal_draft")
+    return f"portal_draft={cookie.value}"

@@ -75,6 +75,8 @@ def test_evaluator_role_cannot_read_the_personal_store(tmp_path):
                 with pytest.raises(psycopg.errors.InsufficientPrivilege):
                     conn.execute("SELECT * FROM draft")
                 with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                    conn.execute("SELECT * FROM pending_submission")
+                with pytest.raises(psycopg.errors.InsufficientPrivilege):
                     conn.execute("INSERT INTO response (id) VALUES ('x')")
             with pytest.raises(psycopg.OperationalError, match="permission denied"):
                 connect_as(urls["personal"], evaluator_role)
@@ -82,6 +84,10 @@ def test_evaluator_role_cannot_read_the_personal_store(tmp_path):
                 with connect_as(urls[store], app_role) as conn:
                     table = "invitation" if store == "personal" else "response"
                     assert conn.execute(f"SELECT count(*) FROM {table}").fetchone() == (0,)
+                    if store == "responses":  # the flush's TRUNCATE (portal/mixing.py)
+                        conn.execute("BEGIN")
+                        conn.execute("TRUNCATE pending_submission")
+                        conn.execute("ROLLBACK")
         finally:
             with psycopg.connect(
                 admin.render_as_string(hide_password=False), autocommit=True

@@ -26,7 +26,7 @@ def test_opening_links_is_limited_per_address_with_a_kind_page(app):
     assert response.status_code == 429
     assert response.headers["Retry-After"] == "60"
     html = response.get_data(as_text=True)
-    assert "يُرجى الانتظار قليلاً" in html and 'dir="rtl"' in html
+    assert "يُرجى الانتظار قليلًا" in html and 'dir="rtl"' in html
     assert response.headers["Cache-Control"] == "no-store"
     # Nothing about the link was looked at: it is still unopened.
     with app.app_context():

@@ -37,7 +37,11 @@ def test_every_other_route_is_public_by_design(app):
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith(PROTECTED_PREFIXES):
             continue
-        assert rule.rule == "/" or rule.rule.startswith(("/s/", "/static/")), rule.rule
+        # Besides parent pages: the front page, the favicon, and the short address printed on
+        # a card (a redirect to /s/k).
+        assert rule.rule in ("/", "/favicon.ico", "/k") or rule.rule.startswith(
+            ("/s/", "/static/")
+        ), rule.rule
 
 
 def test_every_protected_endpoint_declares_its_roles(app):

@@ -48,7 +48,7 @@ def attempts(app) -> list[DeliveryAttempt]:
 
 
 def token_in(text: str) -> str:
-    match = re.search(r"http://localhost/s/([\w\-]+\.[\w\-]+\.[\w\-]+)", text)
+    match = re.search(r"http://localhost/s/([0-9A-Za-z]{22})\b", text)
     assert match, text
     return match.group(1)
 
@@ -64,8 +64,11 @@ def test_sms_through_gatewayapi(app, staff_as, sms_gateway):
                                            "action": "preview"})
     html = preview.get_data(as_text=True)
     assert preview.status_code == 200
-    assert "Sundhedsplejen i Egedal Kommune: Hvordan gik besøget? Svar: http://localhost/s/" in html
-    assert "1 SMS (136 tegn, GSM-7)." in html
+    assert (
+        "Hej fra sundhedsplejen i Egedal Kommune. Hvordan var besøget? Svar her: "
+        "http://localhost/s/" in html
+    )
+    assert "1 SMS (113 tegn, GSM-7)." in html
     assert "+45 20 12 34 56" in html
     assert not sms_gateway.requests  # nothing is sent before "Send"
 
@@ -81,9 +84,9 @@ def test_sms_through_gatewayapi(app, staff_as, sms_gateway):
     assert body["recipients"] == [{"msisdn": 4520123456}]
     assert "encoding" not in body  # Danish fits GSM-7
     message = body["message"]
-    assert message.startswith("Sundhedsplejen i Egedal Kommune: Hvordan gik besøget?")
+    assert message.startswith("Hej fra sundhedsplejen i Egedal Kommune. Hvordan var besøget?")
     assert not any(word in message.lower() for word in LOADED_WORDS)
-    assert len(token_in(message)) + len("/s/") <= 60
+    assert len(token_in(message)) + len("/s/") == 25
 
     sent = invitation(app)
     assert (sent.status, sent.channel, sent.phone, sent.email) == ("sent", "sms", E164, None)
@@ -93,6 +96,7 @@ def test_sms_through_gatewayapi(app, staff_as, sms_gateway):
     # The parent's link works, and the staff see the status change.
     parent = Parent(app.test_client())
     parent.open(token_in(message))
+    parent.choose_language("da")  # "opened" once a person acts, not on the GET
     staff.get(f"/staff/invitations/{sent.id}")
     assert "Åbnet" in staff.page_html
 
@@ -101,7 +105,7 @@ def test_sms_in_english_says_so_in_english(app, staff_as, sms_gateway):
     response = invite(staff_as(), "sms", language="en", phone=PHONE)
     assert response.status_code == 303
     assert sms_gateway.requests[0]["json"]["message"].startswith(
-        "Hello. The health visitor service in Egedal Kommune would like to hear"
+        "Hello from the health visitors in Egedal Kommune. How was the visit?"
     )
 
 
@@ -141,7 +145,9 @@ def test_failed_sms_is_kept_visible_and_retryable(app, staff_as, sms_gateway, ca
     assert invitation(app, failed.id).status == "sent"
     assert len(sms_gateway.requests) == 2
     # The link from the failed attempt never reached anyone; the new one works.
-    Parent(app.test_client()).open(token_in(sms_gateway.requests[1]["json"]["message"]))
+    opener = Parent(app.test_client())
+    opener.open(token_in(sms_gateway.requests[1]["json"]["message"]))
+    opener.choose_language("da")  # "opened" is recorded when a person acts, not on a GET
     assert invitation(app, failed.id).status == "opened"
 
     logged = "\n".join(r.getMessage() for r in caplog.records)
@@ -177,9 +183,10 @@ def test_email_through_a_real_smtp_server(app, staff_as, smtp_server):
     assert envelope.rcpt_tos == ["Familien.Hansen@example.dk"]
     assert envelope.mail_from == "sundhedsplejen@egedal.dk"
     mail = message_from_bytes(envelope.content, policy=policy.default)
-    assert mail["Subject"] == "Spørgsmål fra Sundhedsplejen i Egedal Kommune"
+    assert mail["Subject"] == "Spørgsmål fra sundhedsplejen i Egedal Kommune"
+    assert mail["Content-Language"] == "da"
     body = mail.get_content()
-    assert "dine svar er anonyme" in body
+    assert "Ingen kan se, hvilke svar der er dine" in body
     assert not any(word in body.lower() for word in LOADED_WORDS)
     sent = invitation(app)
     assert (sent.status, sent.email, sent.phone) == ("sent", "Familien.Hansen@example.dk", None)
@@ -241,8 +248,10 @@ def test_qr_code_on_screen_stores_no_contact(app, staff_as):
     assert (made.channel, made.phone, made.email, made.status) == ("qr", None, None, "created")
     assert not attempts(app)
 
-    # The scanned link works.
-    Parent(app.test_client()).open(token_in(html))
+    # The scanned link works ("opened" once the parent acts, not on the camera app's GET).
+    scanned = Parent(app.test_client())
+    scanned.open(token_in(html))
+    scanned.choose_language("da")
     assert invitation(app, made.id).status == "opened"
 
     # Another staff member cannot fetch the code.
@@ -250,7 +259,7 @@ def test_qr_code_on_screen_stores_no_contact(app, staff_as):
     assert other.client.get(svg_path).status_code == 404
 
 
-def test_new_qr_code_replaces_the_old_link(app, staff_as):
+def test_a_new_qr_code_keeps_the_old_one_working(app, staff_as):
     staff = staff_as()
     page = staff.get(invite(staff, "qr").headers["Location"]).get_data(as_text=True)
     old = token_in(page)
@@ -259,7 +268,8 @@ def test_new_qr_code_replaces_the_old_link(app, staff_as):
     response = staff.post(f"/staff/invitations/{made.id}/resend", {})
     new = token_in(staff.get(response.headers["Location"]).get_data(as_text=True))
     assert new != old
-    assert Parent(app.test_client()).open(old).status_code == 404
+    # A code printed on a card at the first visit must still open the questionnaire.
+    assert Parent(app.test_client()).open(old).status_code == 200
     assert Parent(app.test_client()).open(new).status_code == 200
 
 
@@ -473,18 +483,36 @@ def test_list_shows_counts_and_the_answer_rate(app, staff_as, sms_gateway):
         db.session.commit()
     staff.get("/staff/invitations")
     html = staff.page_html
-    assert "Besvaret: 1" in html and "Tilbagekaldt: 1" in html and "Oprettet: 1" in html
+    assert "Besvaret: 1" in html and "Tilbagekaldt: 1" in html and "Ikke åbnet endnu: 1" in html
     assert "Besvaret: 50% af invitationerne" in html
 
 
-def test_the_form_remembers_the_last_choices_but_not_the_contact(app, staff_as, sms_gateway):
+def test_the_form_remembers_the_last_choices_but_not_the_contact_or_language(
+    app, staff_as, sms_gateway
+):
+    """The language is the family's: the next family gets none chosen in advance (a remembered
+    Arabic made the next Danish family's SMS Arabic), unless it comes from their invitation."""
     staff = staff_as()
-    invite(staff, "sms", questionnaire="cos-p", language="en", phone=PHONE)
+    invite(staff, "sms", questionnaire="cos-p", language="ar", phone=PHONE)
     staff.get("/staff/invite")
     html = staff.page_html
     assert 'value="cos-p" checked' in html and 'value="sms" checked' in html
-    assert '<option selected value="en">' in html
+    assert '<option selected value="">Vælg familiens sprog</option>' in html
+    assert "selected value=\"ar\"" not in html
     assert "20 12 34 56" not in html and E164 not in html
+    # Sent without a language: refused, clearly, the rest kept.
+    response = staff.post("/staff/invite", {"questionnaire": "cos-p", "language": "",
+                                            "channel": "sms", "phone": PHONE, "email": "",
+                                            "action": "preview"})
+    assert response.status_code == 400
+    assert "Vælg familiens sprog." in response.get_data(as_text=True)
+    assert f'value="{PHONE}"' in response.get_data(as_text=True)
+    # From that family's invitation, "new invitation" starts in their language.
+    made = invitation(app)
+    staff.get(f"/staff/invitations/{made.id}")
+    assert "/staff/invite?language=ar" in staff.page_html
+    staff.get("/staff/invite?language=ar")
+    assert '<option selected value="ar">Arabisk – \u2068العربية\u2069</option>' in staff.page_html
 
 
 def test_unicode_sms_asks_the_gateway_for_ucs2(app, sms_gateway):

@@ -6,15 +6,18 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from flask import Flask
+from flask_babel import force_locale
 
 from portal import links
 from portal.config import PARENT_LANGUAGES, RTL_LANGUAGES
 from portal.extensions import db
 from portal.i18n import (
+    LANGUAGE_REVIEWS,
     LANGUAGE_STATUS,
     NATIVE_NAMES,
     PARENT_MESSAGE_SOURCES,
@@ -26,7 +29,7 @@ from portal.i18n import (
 from portal.models.personal import Invitation, InvitationStatus
 from portal.timeutil import utcnow
 
-from .conftest import EIGHTEEN_MONTHS, Parent, create_link
+from .conftest import EIGHTEEN_MONTHS, Parent, create_link, flush_responses
 from .translation_helpers import (
     ROOT,
     catalogue,
@@ -100,7 +103,7 @@ def test_every_message_a_language_needs_is_translated(lang):
     for message in source_messages().values():
         if lang not in required_languages(message.locations, PARENT_LANGUAGES):
             continue
-        entry = translations.get(message.msgid)
+        entry = translations.get(message.msgid, context=message.context)
         if entry is None or not entry.string or not str(entry.string).strip():
             missing.append((message.msgid, sorted(message.locations)))
     assert not missing, f"{lang}: {len(missing)} untranslated, first: {missing[:3]}"
@@ -129,79 +132,50 @@ def test_english_catalogue_repeats_the_source_and_danish_differs():
     danish = catalogue("da")
     for message in source_messages().values():
         if is_parent_facing(message.locations):
-            assert english[message.msgid].string == message.msgid
+            assert english.get(message.msgid, context=message.context).string == message.msgid
     # Danish is the default: a Danish catalogue that merely copied English would pass the
     # completeness test and still fail every parent.
-    same = [m for m in source_messages() if len(m.split()) > 3 and danish[m].string == m]
+    same = [
+        m.msgid
+        for m in source_messages().values()
+        if len(m.msgid.split()) > 3 and danish.get(m.msgid, context=m.context).string == m.msgid
+    ]
     assert not same, same[:3]
 
 
-#: The invitation texts (SMS, e-mail subject, e-mail body) as the staff code sends them.
-SMS = (
-    "Hello. The health visitor service in %(municipality)s would like to hear how the visit "
-    "went. Answer here: %(link)s"
-)
-MAIL_SUBJECT = "Questions from the health visitor service in %(municipality)s"
-MAIL_BODY = (
-    "Hello.\n\nThe health visitor service in %(municipality)s would like to hear how the visit "
-    "went. It takes a few minutes, and your answers are anonymous.\n\nAnswer here: %(link)s"
-    "\n\nThank you."
-)
+def _message_texts() -> list[str]:
+    """Every text of portal/delivery/messages.py: SMS, e-mail subjects and bodies."""
+    return sorted(
+        m.msgid
+        for m in source_messages().values()
+        if "portal/delivery/messages.py" in m.locations
+    )
 
 
-def invitation_texts(msgid: str) -> dict[str, str]:
-    """An invitation text in every language that has it, from the catalogues."""
-    texts = {}
-    for lang in PARENT_LANGUAGES:
-        entry = catalogue(lang).get(msgid)
-        if entry is not None and entry.string:
-            texts[lang] = entry.string
-    return texts
+def test_there_are_invitation_and_reminder_texts_for_visits_and_courses():
+    texts = _message_texts()
+    assert len(texts) >= 9, texts
+    assert any("COS-P course" in text for text in texts)
+    assert any("the visit" in text for text in texts)
 
 
-@pytest.mark.parametrize("msgid", [SMS, MAIL_SUBJECT, MAIL_BODY])
+@pytest.mark.parametrize("msgid", _message_texts())
 def test_invitation_messages_exist_in_every_language_with_the_same_placeholders(msgid):
-    texts = invitation_texts(msgid)
-    assert set(texts) == set(PARENT_LANGUAGES), msgid
+    texts = {lang: catalogue(lang)[msgid].string for lang in PARENT_LANGUAGES}
     assert texts["en"] == msgid
     for lang, text in texts.items():
+        assert text and text.strip(), (lang, msgid)
         assert placeholders(text) == placeholders(msgid), (lang, text)
         assert not has_bare_percent(text), (lang, text)
-        assert text.strip() and (lang == "en" or text != msgid), (lang, text)
+        assert lang == "en" or text != msgid, (lang, text)
         assert text.count("%(link)s") == msgid.count("%(link)s")
     # Neutral: it names the sender and the link, never the family's situation.
     for word in ("vulnerable", "risk", "problem", "social", "udsat"):
         assert word not in msgid.lower() and word not in texts["da"].lower()
-
-
-# GSM 03.38 basic character set; the extension table's characters count twice.
-_GSM7 = set(
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-    "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-)
-_GSM7_EXTENDED = set("^{}\\[~]|€\f")
-
-
-def sms_segments(text: str) -> int:
-    """How many SMS segments a text takes: GSM-7 when it can, else UCS-2."""
-    if all(ch in _GSM7 or ch in _GSM7_EXTENDED for ch in text):
-        units = sum(2 if ch in _GSM7_EXTENDED else 1 for ch in text)
-        return 1 if units <= 160 else -(-units // 153)
-    units = len(text.encode("utf-16-le")) // 2
-    return 1 if units <= 70 else -(-units // 67)
-
-
-def test_danish_sms_fits_one_segment_with_the_longest_municipality_and_a_full_link():
-    # A real municipal host, and the 60 characters after it that a link may take at most.
-    link = "https://sundhed.example.dk" + "/s/" + "A" * 57
-    texts = {
-        lang: text % {"municipality": "Ringkøbing-Skjern Kommune", "link": link}
-        for lang, text in invitation_texts(SMS).items()
-    }
-    assert sms_segments(texts["da"]) == 1, len(texts["da"])
-    # Every language stays a short message, whatever its script.
-    for lang, text in texts.items():
-        assert 1 <= sms_segments(text) <= 4, (lang, sms_segments(text))
+    # A course is not a visit (DESIGN.md, "Messages").
+    if "course" in msgid:
+        assert "visit " not in msgid.replace("health visitor", "")
+        assert "besøg" not in texts["da"]
 
 
 # --- every parent page in every language ------------------------------------------------------
@@ -300,6 +274,9 @@ def collect_parent_pages(app: Flask, lang: str) -> list[tuple[str, str]]:
         pages.add(f"{key}: language chosen", parent.choose_language(lang))
         pages.add(f"{key}: consent", parent.get("/s/consent"))
         parent.consent(True)
+        other = Parent(pages.browser())  # the same link on another phone (parent/drafts.py)
+        other.open(token)
+        pages.add(f"{key}: answered on another device", other.choose_language(lang))
         last_page = len(definition.pages)
         parent.get(f"/s/page/{last_page}")
         pages.add(f"{key}: sent too early", parent.post(
@@ -370,6 +347,23 @@ def collect_parent_pages(app: Flask, lang: str) -> list[tuple[str, str]]:
     pages.add("not found", browser.get("/no-such-page"))
     pages.add("server error", browser.get("/test-only/boom"), status=500)
     pages.add("form expired", browser.post("/test-only/form"), status=400)
+
+    # The printed card's short address: the form, a code cut short, a code no card carries.
+    typist = Parent(pages.browser())
+    pages.add("short code form", typist.get("/s/k"))
+    pages.add("short code too short", typist.post("/s/k", {"code": "4K7Q"}), status=400)
+    typist.get("/s/k")
+    pages.add("short code unknown", typist.post("/s/k", {"code": "4K7Q9XMB2T0R"}), status=400)
+    # The card itself goes to the family on paper: its text is the family's too.
+    with app.test_request_context("/staff/invitations"), force_locale(lang):
+        from flask import render_template
+
+        card = render_template(
+            "parent/_card_text.html", address="example.dk/k",
+            invitation=SimpleNamespace(expires_at=utcnow()),
+        )
+    pages.pages.append(("printed card", f'<html lang="{lang}" dir="{text_direction(lang)}">'
+                        f"<body><main>{card}</main></body></html>"))
 
     with app.app_context():
         expired_id, expired = create_link(app, language=lang)
@@ -484,6 +478,7 @@ def test_answer_codes_do_not_depend_on_the_language(app):
         for number, answers in enumerate(EIGHTEEN_MONTHS, start=1):
             last = number == len(EIGHTEEN_MONTHS)
             parent.answer(number, answers, action="submit" if last else "next")
+    flush_responses(app)
     with app.app_context():
         for response in db.session.execute(db.select(Response)).scalars():
             codes[response.language] = response.answers
@@ -495,11 +490,16 @@ def test_answer_codes_do_not_depend_on_the_language(app):
 
 
 def test_docs_list_each_language_with_its_status():
+    """Each language's row in docs/translations.md shows the status, reviewer and date that
+    ``LANGUAGE_REVIEWS`` holds."""
     docs = (Path(ROOT) / "docs" / "translations.md").read_text(encoding="utf-8")
-    for lang, status in LANGUAGE_STATUS.items():
-        row = re.search(rf"^\|[^|\n]*\|\s*`{lang}`\s*\|[^\n]*\|\s*(\w+)\s*\|", docs, re.MULTILINE)
+    for lang, review in LANGUAGE_REVIEWS.items():
+        row = re.search(rf"^\|[^|\n]*\|\s*`{lang}`\s*\|[^\n]*$", docs, re.MULTILINE)
         assert row, f"docs/translations.md has no row for {lang}"
-        assert row.group(1) == status, lang
+        cells = [cell.strip() for cell in row.group(0).strip("|").split("|")]
+        assert cells[4] == LANGUAGE_STATUS[lang] == review.status, lang
+        assert cells[5] == review.reviewed_by, lang
+        assert cells[6] == review.reviewed_on.isoformat(), lang
 
 
 # --- which language a parent gets -------------------------------------------------------------

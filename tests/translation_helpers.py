@@ -16,7 +16,15 @@ from babel.messages.pofile import read_po
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "translations"
 #: The same keywords as `make translations`.
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
+KEYWORDS = {
+    "_": None,
+    "gettext": None,
+    "ngettext": (1, 2),
+    "pgettext": ((1, "c"), 2),
+    "_l": None,
+    "lazy_gettext": None,
+    "lazy_pgettext": ((1, "c"), 2),
+}
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)[sdif]")
 
@@ -24,22 +32,30 @@ _PLACEHOLDER = re.compile(r"%\((\w+)\)[sdif]")
 @dataclass
 class SourceMessage:
     msgid: str
+    #: The msgctxt, for one English text with two meanings ("Language").
+    context: str | None = None
     locations: set[str] = field(default_factory=set)
+
+    @property
+    def key(self) -> tuple[str | None, str]:
+        return (self.context, self.msgid)
 
 
 @cache
-def source_messages() -> dict[str, SourceMessage]:
-    """Every message in the source, with the files it comes from (what pybabel extract sees)."""
+def source_messages() -> dict[tuple[str | None, str], SourceMessage]:
+    """Every message in the source by (msgctxt, msgid), with the files it comes from (what
+    pybabel extract sees)."""
     with open(ROOT / "babel.cfg", encoding="utf-8") as cfg:
         method_map, options_map = parse_mapping_cfg(cfg)
-    messages: dict[str, SourceMessage] = {}
-    for filename, _lineno, message, _comments, _context in extract_from_dir(
+    messages: dict[tuple[str | None, str], SourceMessage] = {}
+    for filename, _lineno, message, _comments, context in extract_from_dir(
         str(ROOT), method_map, options_map, keywords=KEYWORDS
     ):
         msgid = message if isinstance(message, str) else message[0]
         if not msgid:
             continue
-        messages.setdefault(msgid, SourceMessage(msgid)).locations.add(filename)
+        key = (context, msgid)
+        messages.setdefault(key, SourceMessage(msgid, context)).locations.add(filename)
     return messages
 
 

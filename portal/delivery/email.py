@@ -30,6 +30,10 @@ def send(message: Message) -> None:
     email["Subject"] = message.subject
     email["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
     email.set_content(message.text)
+    if message.language:
+        # Screen readers and mail clients pick voice, hyphenation and direction from it. After
+        # set_content, which clears every Content-* header.
+        email["Content-Language"] = message.language
 
     try:
         if security == "ssl":

@@ -6,14 +6,19 @@ we hand it a sink that we empty after every chunk.
 
 from __future__ import annotations
 
+import itertools
+import time
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
 
 from flask_babel import gettext as _
 
-from . import codebook
-from .dataset import ExportPlan, released_csv
+from . import codebook, csv_export
+from .dataset import ExportPlan, released_batches, released_csv
 from .disclosure import describe
+from .formats import datapackage, notes, rscript, spss, stata
 
 EXCEL_FILE = "responses_excel_da.csv"
 NOTES_FILE = "NOTES.txt"
@@ -57,25 +62,75 @@ def notes_text(plan: ExportPlan) -> str:
         "",
         *("- " + note for note in describe(plan.generalisation)),
         "",
+        *notes.reading_notes(plan),
     ]
     return "\r\n".join(lines)
 
 
-def stream_zip(plan: ExportPlan) -> Iterator[bytes]:
-    """responses.csv, the Danish Excel variant, codebook.csv, datapackage.json and NOTES.txt."""
-    sink = _Sink()
-    members: list[tuple[str, Iterable[str]]] = [
-        (codebook.DATA_FILE, released_csv(plan, "csv")),
-        (EXCEL_FILE, released_csv(plan, "excel")),
-        (codebook.CODEBOOK_FILE, codebook.stream_codebook(plan)),
-        ("datapackage.json", [codebook.datapackage_json(plan)]),
-        (NOTES_FILE, [notes_text(plan)]),
+@dataclass(frozen=True)
+class BundleFile:
+    """One file of an export or a release: its name, media type and a writer of its bytes."""
+
+    name: str
+    media_type: str
+    write: Callable[[], Iterable[bytes]]
+
+
+_CSV = "text/csv; charset=utf-8"
+_BINARY = "application/octet-stream"
+
+
+def _rows(plan: ExportPlan) -> Iterator[tuple[Any, ...]]:
+    return itertools.chain.from_iterable(released_batches(plan))
+
+
+def bundle_files(plan: ExportPlan, extra: Iterable[BundleFile] = ()) -> list[BundleFile]:
+    """Every file of a release (and of the zip), in order: THE list new formats add to.
+
+    A writer reads rows only through ``released_csv``/``released_batches(plan)``, so it writes
+    a frozen release (``plan.rows``) and a live export the same way.
+    """
+    return [
+        BundleFile(codebook.DATA_FILE, _CSV,
+                   lambda: csv_export.encode(released_csv(plan, "csv"))),
+        BundleFile(EXCEL_FILE, _CSV, lambda: csv_export.encode(released_csv(plan, "excel"))),
+        *(
+            BundleFile(name, _BINARY, lambda loc=loc: [spss.sav_bytes(plan, _rows(plan), loc)])
+            for loc, name in notes.SAV_FILES.items()
+        ),
+        *(
+            BundleFile(name, _BINARY, lambda loc=loc: [stata.dta_bytes(plan, _rows(plan), loc)])
+            for loc, name in notes.DTA_FILES.items()
+        ),
+        BundleFile(rscript.R_FILE, "text/plain; charset=utf-8",
+                   lambda: [rscript.r_script(plan, codebook.DATA_FILE).encode("utf-8")]),
+        BundleFile(codebook.CODEBOOK_FILE, _CSV,
+                   lambda: csv_export.encode(codebook.stream_codebook(plan))),
+        BundleFile("datapackage.json", "application/json",
+                   lambda: [datapackage.datapackage_json(plan).encode("utf-8")]),
+        BundleFile(NOTES_FILE, "text/plain; charset=utf-8",
+                   lambda: [notes_text(plan).encode("utf-8")]),
+        *extra,
     ]
+
+
+def stream_zip(plan: ExportPlan, extra: Iterable[BundleFile] = ()) -> Iterator[bytes]:
+    """Every file of ``bundle_files`` in one zip."""
+    return stream_zip_of(bundle_files(plan, extra))
+
+
+def stream_zip_of(files: Iterable[BundleFile]) -> Iterator[bytes]:
+    sink = _Sink()
+    # Members dated when the zip is built (zipfile's default is 1980-01-01), in local time as
+    # zip readers expect. A release's zip is built once and stored, so its bytes stay frozen.
+    now = time.localtime()[:6]
     with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, chunks in members:
-            with archive.open(name, "w") as member:
-                for chunk in chunks:
-                    member.write(chunk.encode("utf-8"))
+        for file in files:
+            info = zipfile.ZipInfo(file.name, date_time=now)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with archive.open(info, "w") as member:
+                for chunk in file.write():
+                    member.write(chunk)
                     data = sink.take()
                     if data:
                         yield data

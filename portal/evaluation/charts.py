@@ -128,8 +128,9 @@ def stacked_bars(
             x += length
     top = 10 + row * len(rows)
     for number, (name, colour) in enumerate(entries):
-        lx = 10 + (number % 2) * 315
-        ly = top + (number // 2) * 20
+        # Column by column, so the legend reads down (as the answers are ordered), not across.
+        lx = 10 + (number // legend_rows) * 315
+        ly = top + (number % legend_rows) * 20
         body.append(
             f'<rect x="{lx}" y="{ly}" width="12" height="12" fill="{colour}" stroke="#555"/>'
             f'<text x="{lx + 18}" y="{ly + 11}">{escape(name)}</text>'

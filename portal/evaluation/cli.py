@@ -91,3 +91,47 @@ def export_command(
         + (f", {g.suppressed} left out" if g.suppressed else ""),
         err=True,
     )
+
+
+@click.group("releases")
+def releases_group() -> None:
+    """Evaluation releases: build (scheduled, e.g. monthly from cron) and list."""
+
+
+@releases_group.command("build")
+@click.option("--length", type=click.Choice(["auto", "quarter", "half", "year"]), default="auto",
+              show_default=True, help="Period length; auto keeps small municipalities apart "
+              "where the numbers allow.")
+@click.option("--until", default=None, help="Last month a release may cover (YYYY-MM); "
+              "default: last month.")
+@with_appcontext
+def build_command(length: str, until: str | None) -> None:
+    """Build every due release (periods that have ended and are not released yet)."""
+    from . import releases
+
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        try:
+            built = releases.build_due(actor="cli", until=until, length=length)
+        except releases.ReleaseError as error:
+            raise click.ClickException(str(error)) from error
+    for release in built:
+        click.echo(
+            f"{release.questionnaire_key} v{release.questionnaire_version} {release.label}: "
+            f"{release.rows} rows, smallest group {release.report['smallest_group']}, "
+            f"{release.report['suppressed']} left out"
+        )
+    if not built:
+        click.echo("No release was due.")
+
+
+@releases_group.command("list")
+@with_appcontext
+def list_command() -> None:
+    """Every release: questionnaire, version, period, rows, id."""
+    from . import releases
+
+    for release in releases.all_releases():
+        click.echo(
+            f"{release.questionnaire_key} v{release.questionnaire_version} {release.label} "
+            f"{release.rows} rows {release.id}"
+        )

@@ -1,11 +1,13 @@
-"""The codebook (one row per variable, Danish and English) and a Frictionless data package.
+"""The codebook: one row per variable, in Danish and English.
 
-Both are derived from the same columns as the export, so they cannot drift apart.
+Derived from the same columns as the export, so it cannot drift apart from the data. Besides the
+texts and value labels it states what a statistician needs for the right denominators: whether
+a question was required, when it was shown (show-if), which option excludes the others, its
+measurement level, and the codes that say why an answer is missing (see ``formats/missing.py``).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,6 +19,8 @@ from . import csv_export
 from .columns import Column
 from .dataset import ExportPlan
 from .disclosure import OTHER
+from .formats import labels
+from .formats.missing import STATA_CODES, status_name
 
 CODEBOOK_HEADER = [
     "variable",
@@ -24,6 +28,11 @@ CODEBOOK_HEADER = [
     "version",
     "question_id",
     "type",
+    "measurement",
+    "required",
+    "show_if",
+    "exclusive",
+    "missing_codes",
     "text_da",
     "text_en",
     "values_da",
@@ -31,21 +40,19 @@ CODEBOOK_HEADER = [
     "notes_da",
     "notes_en",
 ]
-CODEBOOK_LOCALES = ("da", "en")
+CODEBOOK_LOCALES = labels.LABEL_LOCALES
 DATA_FILE = "responses.csv"
 CODEBOOK_FILE = "codebook.csv"
 
 
-def _meta_text(name: str) -> str:
-    texts = {
-        "response_id": _("Random response id; it cannot be traced back to an invitation."),
-        "questionnaire": _("Questionnaire key."),
-        "version": _("Questionnaire version; codes and texts are those of this version."),
-        "language": _("Language the questionnaire was answered in (language code)."),
-        "municipality": _("Municipality code of the health service that invited the family."),
-        "period": _("Month the response was submitted (YYYY-MM), or a coarser period."),
-    }
-    return texts[name]
+def _meta_values(plan: ExportPlan, name: str, names: dict[str, str]) -> str:
+    if name not in ("municipality", "language"):
+        return ""
+    known = labels.meta_value_labels(plan, name, names)
+    return "; ".join(
+        f"{value} = {known[value]}" if value in known else value
+        for value in labels.released_values(plan, name)
+    )
 
 
 def _meta_notes(plan: ExportPlan, name: str) -> str:
@@ -58,6 +65,11 @@ def _meta_notes(plan: ExportPlan, name: str) -> str:
             notes.append(_('Shown as "other": %(values)s.', values=", ".join(merged)))
         if len(merged) != len(mapping):
             notes.append(_('Not released: every row shows "all".'))
+        if name == "municipality":
+            notes.append(_(
+                "Read this column as text, or 0240 becomes 240: pandas dtype={'municipality': "
+                "str}, R colClasses (the R script does it), LibreOffice: column type Text."
+            ))
     elif name == "period":
         if g.period_level == "quarter":
             notes.append(_("Generalised to quarters (YYYY-Qn)."))
@@ -68,7 +80,9 @@ def _meta_notes(plan: ExportPlan, name: str) -> str:
     return " ".join(notes)
 
 
-def _question_values(question: Question, column: Column) -> str:
+def question_values(question: Question, column: Column) -> str:
+    if column.is_status:
+        return "; ".join(f"{code} = {text}" for code, text in labels.status_labels().items())
     if column.option is not None:
         return "0 = " + _("not chosen") + "; 1 = " + _("chosen")
     if question.type == "number":
@@ -78,43 +92,120 @@ def _question_values(question: Question, column: Column) -> str:
     return "; ".join(f"{option.code} = {_(option.label)}" for option in question.options)
 
 
-def _question_text(question: Question, column: Column) -> str:
-    text = _(question.text)
+def _show_if(question: Question) -> str:
+    """The condition in a form every tool's users read: ``interp_needed = 1``."""
+    condition = question.show_if
+    if condition is None:
+        return ""
+    if len(condition.codes) == 1:
+        return f"{condition.question} = {condition.codes[0]}"
+    return f"{condition.question} in ({', '.join(map(str, condition.codes))})"
+
+
+def _question_notes(plan: ExportPlan, question: Question, column: Column) -> str:
+    notes: list[str] = []
+    if column.is_status:
+        notes.append(_(
+            "Why %(question)s has no answer, if it has none. Leave rows with -7 (not shown) "
+            "out of the question's denominator.",
+            question=question.id,
+        ))
+        return " ".join(notes)
+    if question.show_if is not None:
+        target = plan.definition.question(question.show_if.question)
+        answers = " / ".join(
+            f"“{_(o.label)}”" for o in target.options if o.code in question.show_if.codes
+        )
+        notes.append(_(
+            "Shown only if %(question)s was answered %(answers)s.",
+            question=target.id,
+            answers=answers,
+        ))
+    if column.option is not None and column.option.code in question.exclusive:
+        notes.append(_("This option cannot be combined with the other options."))
+    if question.type == "text":
+        notes.append(_("Empty where there is no answer; %(status)s says why.",
+                       status=status_name(question.id)))
+    else:
+        codes = labels.missing_codes(column)
+        notes.append(_(
+            "Empty in the CSV where there is no answer (%(status)s says why); in the .sav "
+            "files %(spss)s (user-missing), in the .dta files %(stata)s.",
+            status=status_name(question.id),
+            spss=", ".join(map(str, codes)),
+            stata=", ".join("." + STATA_CODES[code] for code in codes),
+        ))
+    return " ".join(notes)
+
+
+def _missing_codes(column: Column) -> str:
+    """``SPSS -7, -8; Stata .a, .b``: the codes an answer cell carries in the .sav and .dta
+    files (a cell starting with "-" would be taken for a formula by a spreadsheet)."""
+    codes = labels.missing_codes(column)
+    if not codes:
+        return ""
+    spss = ", ".join(map(str, codes))
+    stata = ", ".join("." + STATA_CODES[code] for code in codes)
+    return f"SPSS {spss}; Stata {stata}"
+
+
+def _kind(column: Column) -> str:
+    question = column.question
+    if question is None:
+        return "meta"
+    if column.is_status:
+        return "status"
     if column.option is not None:
-        text = f"{text} — {_(column.option.label)}"
-    return text
+        return "multiple_option"
+    return question.type
 
 
-def codebook_rows(plan: ExportPlan) -> list[list[Any]]:
-    """One row per export column, with texts and value labels in Danish and English."""
+def codebook_rows(plan: ExportPlan, names: dict[str, str] | None = None) -> list[list[Any]]:
+    """One row per export column, with texts and value labels in Danish and English.
+
+    ``names``: municipality code -> name (read from the personal store when not given).
+    """
+    if names is None:
+        names = labels.municipality_names()
     localised: dict[str, list[tuple[str, str, str]]] = {}
     for locale in CODEBOOK_LOCALES:
         with force_locale(locale):
             localised[locale] = [
                 (
-                    _question_text(c.question, c) if c.question else _meta_text(c.name),
-                    _question_values(c.question, c) if c.question else "",
-                    "" if c.question else _meta_notes(plan, c.name),
+                    labels.variable_label(c) if c.question else labels.meta_text(c.name),
+                    question_values(c.question, c)
+                    if c.question
+                    else _meta_values(plan, c.name, names),
+                    _question_notes(plan, c.question, c)
+                    if c.question
+                    else _meta_notes(plan, c.name),
                 )
                 for c in plan.columns
             ]
     rows = []
     for index, column in enumerate(plan.columns):
         question = column.question
-        if question is None:
-            kind = "meta"
-        elif column.option is not None:
-            kind = "multiple_option"
-        else:
-            kind = question.type
         da, en = localised["da"][index], localised["en"][index]
+        exclusive = ""
+        if (
+            question is not None
+            and question.exclusive
+            and not column.is_status
+            and (column.option is None or column.option.code in question.exclusive)
+        ):
+            exclusive = "; ".join(map(str, question.exclusive))
         rows.append(
             [
                 column.name,
                 plan.definition.key,
                 plan.definition.version,
                 question.id if question else "",
-                kind,
+                _kind(column),
+                labels.measure(column),
+                ("yes" if question.required else "no") if question else "",
+                _show_if(question) if question else "",
+                exclusive,
+                _missing_codes(column),
                 da[0],
                 en[0],
                 da[1],
@@ -126,83 +217,21 @@ def codebook_rows(plan: ExportPlan) -> list[list[Any]]:
     return rows
 
 
-def stream_codebook(plan: ExportPlan, dialect: str = "csv") -> Iterator[str]:
-    return csv_export.stream_csv(CODEBOOK_HEADER, codebook_rows(plan), dialect)
+def stream_codebook(
+    plan: ExportPlan, dialect: str = "csv", names: dict[str, str] | None = None
+) -> Iterator[str]:
+    return csv_export.stream_csv(CODEBOOK_HEADER, codebook_rows(plan, names), dialect)
 
 
-def _field(column: Column) -> dict[str, Any]:
-    field: dict[str, Any] = {"name": column.name, "type": column.type}
-    question = column.question
-    with force_locale("en"):
-        if question is None:
-            field["description"] = _meta_text(column.name)
-        else:
-            field["title"] = _question_text(question, column)
-            field["description"] = _question_values(question, column)
-    if question is None:
-        if column.name == "response_id":
-            field["constraints"] = {"required": True, "unique": True}
-        elif column.name == "version":
-            field["constraints"] = {"required": True}
-    elif column.option is not None:
-        field["constraints"] = {"enum": [0, 1]}
-    elif question.type == "number":
-        field["constraints"] = {"minimum": question.minimum, "maximum": question.maximum}
-    elif question.type != "text":
-        field["constraints"] = {"enum": list(question.codes)}
-    return field
+# The data package moved to ``formats/datapackage.py``; these names stay for existing callers
+# (imported late: that module imports this one).
+def datapackage(plan: ExportPlan, **paths: str) -> dict[str, Any]:
+    from .formats import datapackage as package
+
+    return package.datapackage(plan, **paths)
 
 
-def datapackage(plan: ExportPlan) -> dict[str, Any]:
-    """A Frictionless Tabular Data Package describing ``responses.csv`` and ``codebook.csv``."""
-    definition = plan.definition
-    dialect = {
-        "delimiter": ",",
-        "doubleQuote": True,
-        "lineTerminator": "\r\n",
-        "quoteChar": '"',
-        "header": True,
-    }
-    with force_locale("en"):
-        title = _(definition.title)
-    return {
-        "profile": "tabular-data-package",
-        "name": f"first1000-{definition.key}-v{definition.version}",
-        "title": f"First 1000 days: {title} (version {definition.version})",
-        "resources": [
-            {
-                "name": "responses",
-                "path": DATA_FILE,
-                "profile": "tabular-data-resource",
-                "format": "csv",
-                "mediatype": "text/csv",
-                "encoding": "utf-8",
-                "dialect": dialect,
-                "schema": {
-                    "fields": [_field(column) for column in plan.columns],
-                    "primaryKey": ["response_id"],
-                    "missingValues": [""],
-                },
-            },
-            {
-                "name": "codebook",
-                "path": CODEBOOK_FILE,
-                "profile": "tabular-data-resource",
-                "format": "csv",
-                "mediatype": "text/csv",
-                "encoding": "utf-8",
-                "dialect": dialect,
-                "schema": {
-                    "fields": [
-                        {"name": name, "type": "integer" if name == "version" else "string"}
-                        for name in CODEBOOK_HEADER
-                    ],
-                    "missingValues": [""],
-                },
-            },
-        ],
-    }
+def datapackage_json(plan: ExportPlan, **paths: str) -> str:
+    from .formats import datapackage as package
 
-
-def datapackage_json(plan: ExportPlan) -> str:
-    return json.dumps(datapackage(plan), ensure_ascii=False, indent=2) + "\n"
+    return package.datapackage_json(plan, **paths)

@@ -36,9 +36,15 @@ class ExportPlan:
     definition: Definition
     columns: list[Column]
     generalisation: Generalisation
+    #: A release's rows, already generalised, masked and neutralised, in column order; None
+    #: reads the response store (see released_batches). Writers take rows only through
+    #: ``released_batches``/``released_csv``, so they write releases and exports alike.
+    rows: list[tuple[Any, ...]] | None = None
 
     @property
     def row_count(self) -> int:
+        if self.rows is not None:
+            return len(self.rows)
         return self.generalisation.released_rows
 
 
@@ -98,6 +104,10 @@ def released_batches(
     CSV writer takes the rows as they are: the response id per row, the free text after
     masking, the questionnaire and the released municipality, language and period once each.
     """
+    if plan.rows is not None:
+        for start in range(0, len(plan.rows), batch_size):
+            yield plan.rows[start : start + batch_size]
+        return
     filters = plan.filters
     statement = _where(
         select(

@@ -8,7 +8,6 @@ responses. Rows that no step can hide are left out, and the notes say how many.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -78,12 +77,16 @@ MAX_SUPPRESSED_SHARE = 0.05
 
 # Information lost at each level, per quasi-identifier. Municipality weighs most: the
 # programme is evaluated municipality by municipality; the month matters least.
-_LANGUAGE_LOSS = (0, 1, 2, 4)  # as is, rare -> other, all but the most common -> other, all
+# Language: as is, fewer than k -> other, fewer than 4k -> other, all but the most common ->
+# other, all. Municipality: as is, fewer than k -> other, fewer than 4k, fewer than 10k, all.
+_LANGUAGE_LOSS = (0, 1, 1.5, 2, 4)
 _PERIOD_LOSS = {"month": 0, "quarter": 1, "year": 2, "all": 4}
-_MUNICIPALITY_LOSS = (0, 2, 6)  # as is, small -> other, all
+_MUNICIPALITY_LOSS = (0, 2, 2.5, 3, 6)
 
 
-def plan_generalisation(counts: Mapping[Key, int], k: int) -> Generalisation:
+def plan_generalisation(
+    counts: Mapping[Key, int], k: int, max_suppressed_share: float = MAX_SUPPRESSED_SHARE
+) -> Generalisation:
     """Choose the mildest coarsening under which every released combination has ``k`` rows.
 
     ``counts`` are row counts per raw (municipality, language, period), from an aggregate
@@ -101,16 +104,27 @@ def plan_generalisation(counts: Mapping[Key, int], k: int) -> Generalisation:
     language_levels = (
         {},
         {lang: OTHER for lang, n in languages.items() if n < k},
+        {lang: OTHER for lang, n in languages.items() if n < 4 * k and lang != most_common},
         {lang: OTHER for lang in languages if lang != most_common},
         {lang: ALL for lang in languages},
     )
     municipality_levels = (
         {},
         {code: OTHER for code, n in municipalities.items() if n < k},
+        {code: OTHER for code, n in municipalities.items() if n < 4 * k},
+        {code: OTHER for code, n in municipalities.items() if n < 10 * k},
         {code: ALL for code in municipalities},
     )
-    budget = int(total * MAX_SUPPRESSED_SHARE)
-    best: tuple[tuple[int, int], Generalisation] | None = None
+    budget = int(total * max_suppressed_share)
+    best: tuple[tuple[float, int], Generalisation] | None = None
+    # Counts with the period already coarsened, once per level: the inner loops then map
+    # far fewer keys (a release has hundreds of raw groups and tries 100 combinations).
+    by_period = {}
+    for level in _PERIOD_LOSS:
+        coarse = Counter[Key]()
+        for (municipality, language, period), n in counts.items():
+            coarse[(municipality, language, period_at(period, level))] += n
+        by_period[level] = coarse
     for lang_level, language_map in enumerate(language_levels):
         for period_level, period_loss in _PERIOD_LOSS.items():
             for muni_level, municipality_map in enumerate(municipality_levels):
@@ -121,7 +135,10 @@ def plan_generalisation(counts: Mapping[Key, int], k: int) -> Generalisation:
                     municipalities=dict(municipality_map),
                     total=total,
                 )
-                grouped = _grouped(counts, plan)
+                grouped = Counter[Key]()
+                for (municipality, language, period), n in by_period[period_level].items():
+                    grouped[(municipality_map.get(municipality, municipality),
+                             language_map.get(language, language), period)] += n
                 suppressed = sum(n for n in grouped.values() if n < k)
                 if suppressed > budget:
                     continue
@@ -210,18 +227,9 @@ def shown_count(n: int, k: int) -> str:
 
 # --- Free text ---------------------------------------------------------------------------------
 
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-# DDMMYY-XXXX, with or without the dash (or a space); the date part must look like a date.
-_CPR = re.compile(r"(?<!\d)(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])\d{2}[- ]?\d{4}(?!\d)")
-# International numbers: + or 00, a country code, then at least six more digits.
-_PHONE_INTERNATIONAL = re.compile(r"(?<![\w+])(?:\+|00)[1-9]\d{0,2}(?:[ .-]?\d){6,13}(?!\d)")
-# Danish numbers: eight digits, grouped any way people write them (12 34 56 78, 1234 5678).
-_PHONE_DANISH = re.compile(r"(?<![\d+])\d(?:[ .-]?\d){7}(?!\d)")
-
 
 def mask_text(text: str) -> str:
-    """Replace CPR numbers, phone numbers and e-mail addresses in a free-text answer."""
-    text = _EMAIL.sub("[email]", text)
-    text = _CPR.sub("[cpr]", text)
-    text = _PHONE_INTERNATIONAL.sub("[phone]", text)
-    return _PHONE_DANISH.sub("[phone]", text)
+    """Replace identifying spans in a free-text answer (see masking.py for the classes)."""
+    from .masking import mask_text as mask
+
+    return mask(text)

@@ -11,6 +11,7 @@ from ..extensions import db
 from ..models.personal import AuditEvent
 from . import bundle, codebook, csv_export
 from .dataset import ExportPlan, released_csv
+from .formats import datapackage
 
 MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -59,7 +60,13 @@ def _chunks(plan: ExportPlan, fmt: str) -> Iterator[bytes]:
     if fmt == "codebook":
         return csv_export.encode(codebook.stream_codebook(plan))
     if fmt == "datapackage":
-        return iter([codebook.datapackage_json(plan).encode("utf-8")])
+        # Standalone, the package sits beside the downloads: it names them as they are named.
+        package = datapackage.datapackage_json(
+            plan,
+            data_path=file_name(plan, "csv"),
+            codebook_path=file_name(plan, "codebook"),
+        )
+        return iter([package.encode("utf-8")])
     if fmt == "zip":
         return bundle.stream_zip(plan)
     raise ValueError(f"unknown export format {fmt!r}")

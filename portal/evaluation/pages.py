@@ -178,3 +178,9 @@ def questionnaire_error(key: str, keys: list[str]) -> str:
 
 def csrf_message() -> str:
     return _("The page had been open for a long time. Check the form and send it again.")
+
+
+def built_message(n: int) -> str:
+    if n == 0:
+        return _("No release was due: every period that has ended is released already.")
+    return _("Releases built: %(n)s.", n=n)

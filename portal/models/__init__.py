@@ -1,5 +1,5 @@
 """Models of the two stores. They never reference each other."""
 
-from . import personal, responses
+from . import personal, releases, responses, tallies
 
-__all__ = ["personal", "responses"]
+__all__ = ["personal", "releases", "responses", "tallies"]

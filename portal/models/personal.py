@@ -46,6 +46,8 @@ class Role(enum.StrEnum):
     HEALTH_VISITOR = "health_visitor"
     COORDINATOR = "coordinator"
     EVALUATOR = "evaluator"
+    #: Reads free-text answers one at a time and approves, redacts or withholds them.
+    REVIEWER = "reviewer"
     ADMIN = "admin"
 
 
@@ -133,6 +135,9 @@ class Invitation(db.Model):
     #: The family's contact detail for its channel, E.164 or an address; purged on a schedule.
     phone: Mapped[str | None] = mapped_column(String(20))
     email: Mapped[str | None] = mapped_column(String(254))
+    #: The health visitor's own short note (initials, the visit's date) that tells families
+    #: apart on the board. Personal data like the contact: purged with it.
+    note: Mapped[str | None] = mapped_column(String(40))
     reminders_sent: Mapped[int] = mapped_column(Integer, default=0)
     last_sent_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
@@ -157,6 +162,10 @@ class Invitation(db.Model):
     consents: Mapped[list[ConsentRecord]] = relationship(
         back_populates="invitation", order_by="ConsentRecord.id"
     )
+    links: Mapped[list[InvitationLink]] = relationship(
+        back_populates="invitation", order_by="InvitationLink.id", cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
 
     def is_expired(self, now: datetime | None = None) -> bool:
         return (now or utcnow()) >= self.expires_at
@@ -171,6 +180,29 @@ class Invitation(db.Model):
     def set_status(self, status: InvitationStatus) -> None:
         self.status = status.value
         self.status_changed_on = utcnow().date()
+
+
+class InvitationLink(db.Model):
+    """One working way into an invitation: a link's secret or a card's short code, hashed.
+
+    A resend or a reminder adds a row and leaves the earlier ones alone, so the link in the
+    family's first message keeps working until the invitation is answered, revoked or expired.
+    """
+
+    __bind_key__ = "personal"
+    __tablename__ = "invitation_link"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    invitation_id: Mapped[int] = mapped_column(
+        ForeignKey("invitation.id", ondelete="CASCADE"), index=True
+    )
+    #: SHA-256 of a link's secret, or the scrypt hash of a short code (see portal/short_codes.py).
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: ``link`` or ``code``.
+    kind: Mapped[str] = mapped_column(String(8), default="link")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    invitation: Mapped[Invitation] = relationship(back_populates="links")
 
 
 class ConsentRecord(db.Model):

@@ -1,4 +1,4 @@
-"""The response store: anonymous responses and in-progress drafts, nothing else.
+"""The response store: anonymous responses, in-progress drafts and pending submissions.
 
 Rules (enforced by tests/test_privacy.py): no column can hold an invitation id, a token, a staff
 id, a contact detail or a time finer than a month; row ids are random, never sequential.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Integer, String
+from sqlalchemy import JSON, Boolean, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -36,19 +36,44 @@ class Response(db.Model):
 
 
 class Draft(db.Model):
+    """A parent's answers so far, sealed with a key only their browser holds (parent/drafts.py).
+
+    Nothing here is readable without that key: answers, current page and language are inside
+    ``sealed``, padded to a fixed step so its length does not tell how much was written.
+    """
+
     __bind_key__ = "responses"
     __tablename__ = "draft"
     __table_args__ = (_RANDOM_ORDER,)
 
-    #: Keyed hash of the link's secret: only someone holding the link can find this row.
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    #: Random, drawn by the parent's browser session; unrelated to the link or the invitation.
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    #: AES-GCM nonce + ciphertext; None once submitted.
+    sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: ``YYYY-MM`` of the month the link expires: after it (and a grace) the draft is purged.
+    expires: Mapped[str] = mapped_column(String(7))
+    #: True once submitted; only this marker stays, so a retry or a second tab finds "already
+    #: answered" instead of starting again.
+    submitted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class PendingSubmission(db.Model):
+    """A submitted response waiting for the next mixed batch (portal/mixing.py).
+
+    Durable from the parent's "thank you" on; moved into ``response`` with others, in random
+    order, and then erased without trace. Same fields as a response, plus how many scheduled
+    flushes it has waited (a count, not a time: the timeout is a number of runs).
+    """
+
+    __bind_key__ = "responses"
+    __tablename__ = "pending_submission"
+    __table_args__ = (_RANDOM_ORDER,)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
     questionnaire_key: Mapped[str] = mapped_column(String(32))
     questionnaire_version: Mapped[int] = mapped_column(Integer)
     language: Mapped[str] = mapped_column(String(8))
-    answers: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    page: Mapped[int] = mapped_column(Integer, default=0)
-    #: ``YYYY-MM`` of the last save, so stale drafts can be purged without a finer time.
+    municipality_code: Mapped[str] = mapped_column(String(4))
     period: Mapped[str] = mapped_column(String(7))
-    #: True once submitted; the answers are then cleared and only this marker stays, so a
-    #: retry or a second tab finds "already answered" instead of starting again.
-    submitted: Mapped[bool] = mapped_column(Boolean, default=False)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    rounds: Mapped[int] = mapped_column(Integer, default=0)

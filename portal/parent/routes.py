@@ -29,12 +29,16 @@ from ..questionnaires import Definition
 from ..questionnaires.answers import merge, read_page
 from ..stores import writes_on_get
 from ..timeutil import utcnow
-from . import answering, bp, page_cache, state
+from . import answering, bp, drafts, page_cache, state
 from .consent import make_copy, record_consent, render_consent
 from .forms import ConsentForm, LanguageForm
 
 #: Endpoints that work without an opened link.
-_OPEN_ENDPOINTS = {"parent.open_link", "parent.accessibility", "parent.privacy"}
+_OPEN_ENDPOINTS = {
+    "parent.open_link", "parent.accessibility", "parent.privacy", "parent.short_code"
+}
+#: Endpoints that show or change the answers: only the browser holding the draft's key.
+_ANSWERING_ENDPOINTS = {"parent.start", "parent.consent", "parent.page"}
 _MAX_TOKEN_LENGTH = 200
 
 
@@ -59,17 +63,39 @@ def _load_invitation() -> Any:
     g.definition = current_app.extensions["questionnaires"].get(
         link.questionnaire_key, link.questionnaire_version
     )
+    g.draft_keys = drafts.read_cookie(request)
+    g.draft_key = g.draft_keys.get(str(link.id))
     try:
         links.check_usable(link)
     except links.LinkError as error:
         if error.problem is links.LinkProblem.USED:
             # A double tap, a retry or a second tab after submitting: the answer is "thank
             # you", once more, on every one of them.
+            _forget_draft()
             if request.endpoint == "parent.thanks":
                 return None
             return redirect(url_for(".thanks"), code=303)
         return _problem(error.problem)
+    if link.consented and g.draft_key is None and request.endpoint in _ANSWERING_ENDPOINTS:
+        # Someone said yes on another phone or browser: only that one holds the draft's key.
+        return render_template("parent/other_device.html")
     return None
+
+
+@bp.after_request
+def _store_draft_keys(response: Response) -> Response:
+    if g.get("draft_keys_changed"):
+        drafts.write_cookie(response, g.draft_keys)
+    return response
+
+
+def _forget_draft() -> None:
+    """After submitting the browser keeps neither the draft's id nor its key."""
+    link = g.get("link")
+    if link is not None and str(link.id) in g.get("draft_keys", {}):
+        del g.draft_keys[str(link.id)]
+        g.draft_keys_changed = True
+    session.pop("draft", None)
 
 
 @bp.errorhandler(403)
@@ -105,55 +131,56 @@ def _csrf_failed(error: CSRFError) -> Any:
 
 @bp.get("/<token>")
 @limiter.limit(_link_open_limit)  # per client address (see PORTAL_PROXY_FIX_X_FOR)
-@writes_on_get
 def open_link(token: str) -> Any:
-    """Exchange the token for a session and send the parent to a token-free address."""
+    """Exchange the token for a session and send the parent, token-free, to their step.
+
+    Writes nothing: SMS and mail scanners open links before people do, so a GET neither uses
+    the link up nor marks it opened (choosing a language does, see ``language``)."""
     if len(token) > _MAX_TOKEN_LENGTH:
         return _problem(links.LinkProblem.TAMPERED)
     try:
-        invitation, secret = links.resolve(token)
+        invitation, _secret = links.resolve(token)
     except links.LinkError as error:
         known = links.find_by_token(token)
         return _problem(error.problem, known.language if known else None)
-    # A GET never uses the link up: SMS and mail scanners open links before people do.
-    if invitation.status in (
-        InvitationStatus.CREATED,
-        InvitationStatus.SENT,
-        InvitationStatus.DELIVERY_FAILED,
-    ):
-        invitation.set_status(InvitationStatus.OPENED)
-    invitation.opened_at = invitation.opened_at or utcnow()
-    # Everything from the personal store is read before the response store is touched, and
-    # nothing after the commit: SQLite write locks are taken personal first, then responses, in
-    # every request, or two workers can each hold one and wait for the other (bench/README.md).
     invitation_id, invitation_language = invitation.id, invitation.language
-    candidates = links.draft_ids(secret)
-    existing = answering.find_draft(candidates)
-    draft_id = existing.id if existing else candidates[0]
-    db.session.commit()
+    db.session.rollback()
 
     chosen = session.get("lang") if session.get("inv") == invitation_id else None
     session.clear()
     session["inv"] = invitation_id
-    session["draft"] = draft_id
     session["invitation_lang"] = invitation_language
     if chosen:
         session["lang"] = chosen
-    return redirect(url_for(".start"), code=303)
+    # Straight to the step: one redirect, not a detour through /s/ (issue 16).
+    link = state.load_link(invitation_id)
+    g.link = link
+    g.draft_keys = drafts.read_cookie(request)
+    g.draft_key = g.draft_keys.get(str(invitation_id))
+    return redirect(_step_url(), code=303)
+
+
+def _step_url() -> str:
+    """Where the parent is: language, consent, the page they reached, or thanks."""
+    if "lang" not in session:
+        return url_for(".language")
+    if not g.link.consented or g.draft_key is None:
+        return url_for(".consent")
+    content = drafts.load(g.draft_key)
+    db.session.rollback()
+    if content.submitted:
+        return url_for(".thanks")
+    return url_for(".page", number=content.page + 1)
 
 
 @bp.get("/")
+@writes_on_get  # may repair a status after a crash (rare: steps link to each other directly)
 def start() -> Any:
     """Send the parent to the step they are at."""
-    if "lang" not in session:
-        return redirect(url_for(".language"))
-    if not g.link.consented:
-        return redirect(url_for(".consent"))
-    draft = _draft()
-    if draft.submitted:
-        answering.submit(draft.id, _invitation(), g.definition)  # repairs the invitation's status
+    if g.draft_key is not None and answering.repair(g.draft_key, _invitation()):
+        _forget_draft()  # submitted before a crash cut off the answer: thank you
         return redirect(url_for(".thanks"))
-    return redirect(url_for(".page", number=draft.page + 1))
+    return redirect(_step_url())
 
 
 @bp.route("/language", methods=["GET", "POST"])
@@ -165,7 +192,8 @@ def language() -> Any:
     next_url = _safe_next(request.args.get("next"))
     if form.validate_on_submit():
         session["lang"] = form.language.data
-        return redirect(next_url or url_for(".start"), code=303)
+        _mark_opened()
+        return redirect(next_url or _step_url(), code=303)
     return render_template(
         "parent/language.html",
         form=form,
@@ -174,20 +202,49 @@ def language() -> Any:
     )
 
 
+def _mark_opened() -> None:
+    """A person acted on the link (a scanner never posts a form): record ``opened``."""
+    invitation = _invitation()
+    if invitation.status in (
+        InvitationStatus.CREATED,
+        InvitationStatus.SENT,
+        InvitationStatus.DELIVERY_FAILED,
+    ):
+        invitation.set_status(InvitationStatus.OPENED)
+    if invitation.opened_at is None:
+        invitation.opened_at = utcnow()
+    db.session.commit()
+
+
 @bp.route("/consent", methods=["GET", "POST"])
 def consent() -> Any:
+    if request.method == "POST":
+        # Under the row lock (PostgreSQL; SQLite: the write lock), so two phones saying yes
+        # at the same moment cannot both start answering.
+        g.invitation = db.session.get(Invitation, g.link.id, with_for_update=True)
     invitation = _invitation()
     form = ConsentForm()
     text = render_consent(invitation)
     if form.validate_on_submit() and (form.yes.data or form.no.data):
         decision = bool(form.yes.data)
         latest = invitation.consents[-1] if invitation.consents else None
+        if decision and latest is not None and latest.decision and g.draft_key is None:
+            db.session.rollback()
+            return render_template("parent/other_device.html")
         if latest is None or (latest.decision, latest.text_hash) != (decision, text.sha256):
             record_consent(invitation, decision, text, _current_language())
+        else:
+            db.session.rollback()
         if not decision:
             return redirect(url_for(".declined"), code=303)
-        answering.start_draft(session["draft"], g.definition, _current_language())
-        return redirect(url_for(".start"), code=303)
+        if g.draft_key is None:
+            # The draft's id and key are drawn here and kept only in this browser; the draft
+            # itself is written at the first saved page, not in this (consent) request.
+            g.draft_keys[str(g.link.id)] = drafts.DraftKey.new(g.link.expires_at)
+            g.draft_keys_changed = True
+            return redirect(url_for(".page", number=1), code=303)
+        g.link = state.load_link(g.link.id)
+        return redirect(_step_url(), code=303)
     return render_template("parent/consent.html", form=form, text=text)
 
 
@@ -225,10 +282,12 @@ def page(number: int) -> Any:
     definition: Definition = g.definition
     if not g.link.consented:
         return redirect(url_for(".consent"))
-    # Showing a page only reads the draft; saving one changes the ORM object.
-    draft = (request.method == "GET" and state.load_draft(session.get("draft") or "")) or _draft()
+    if request.method == "POST":
+        _invitation()  # the personal store first (lock order, answering.submit)
+    draft = drafts.load(g.draft_key)
     if draft.submitted:
-        answering.submit(draft.id, _invitation(), definition)  # repairs the invitation's status
+        answering.repair(g.draft_key, _invitation())  # repairs the invitation's status
+        _forget_draft()
         return redirect(url_for(".thanks"), code=303)
     index = number - 1
     if not 0 <= index < len(definition.pages):
@@ -289,27 +348,27 @@ def _after_save(
 ) -> Any:
     answers = merge(draft.answers or {}, values)
     visible = definition.visible_pages(answers)
-    # Read before save_page commits: reading it afterwards would lock the response store
-    # before submit() reaches the personal one (lock order, see answering.submit).
-    draft_id = draft.id
+    key = g.draft_key
     if action == "language":
-        answering.save_page(draft, values, index, _current_language())
+        answering.save_page(key, draft, values, index, _current_language())
         here = url_for(".page", number=index + 1)
         return redirect(url_for(".language", next=here), code=303)
     if action == "back":
         earlier = [i for i in visible if i < index]
         target = earlier[-1] if earlier else index
-        answering.save_page(draft, values, target, _current_language())
+        answering.save_page(key, draft, values, target, _current_language())
         return redirect(url_for(".page", number=target + 1), code=303)
     later = [i for i in visible if i > index]
     if later and action != "submit":
-        answering.save_page(draft, values, later[0], _current_language())
+        answering.save_page(key, draft, values, later[0], _current_language())
         return redirect(url_for(".page", number=later[0] + 1), code=303)
-    answering.save_page(draft, values, index, _current_language())
-    outcome, missing = answering.submit(draft_id, _invitation(), definition)
+    invitation = _invitation()  # read before save_page commits (lock order, answering.submit)
+    answering.save_page(key, draft, values, index, _current_language())
+    outcome, missing = answering.submit(key, invitation, definition, _current_language())
     if outcome is answering.SubmitOutcome.INCOMPLETE:
         flash(_("Some questions still need an answer."))
         return redirect(url_for(".page", number=(missing or 0) + 1), code=303)
+    _forget_draft()
     return redirect(url_for(".thanks"), code=303)
 
 
@@ -325,13 +384,6 @@ def _invitation() -> Invitation:
     if "invitation" not in g:
         g.invitation = db.session.get(Invitation, g.link.id)
     return g.invitation
-
-
-def _draft() -> Any:
-    draft_id = session.get("draft")
-    if not draft_id:
-        abort(403)
-    return answering.start_draft(draft_id, g.definition, _current_language())
 
 
 def _current_language() -> str:

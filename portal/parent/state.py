@@ -1,8 +1,8 @@
-"""What every parent page needs to know about its link, read in one query per store.
+"""What every parent page needs to know about its link, read in one query.
 
-A question page is the request parents make most. Loading the invitation, its consent records
-and the draft as ORM objects cost three queries and most of the page's time; these two plain
-reads give the same facts. Views that change something still load the ORM objects.
+A question page is the request parents make most. Loading the invitation and its consent
+records as ORM objects cost several queries; this plain read gives the same facts. Views that
+change something still load the ORM objects. (The draft is sealed: parent/drafts.py.)
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from sqlalchemy import Row, Select, bindparam
 from .. import stores
 from ..extensions import db
 from ..models.personal import ConsentRecord, Invitation
-from ..models.responses import Draft
 from ..timeutil import utcnow
 
 _LATEST_DECISION = (
@@ -36,9 +35,6 @@ _LINK = db.select(
     Invitation.language,
     _LATEST_DECISION,
 ).where(Invitation.id == bindparam("id"))
-_DRAFT = db.select(Draft.id, Draft.answers, Draft.page, Draft.submitted).where(
-    Draft.id == bindparam("id")
-)
 
 
 @dataclass(frozen=True)
@@ -60,22 +56,9 @@ class LinkState:
         return (now or utcnow()) >= self.expires_at
 
 
-@dataclass(frozen=True)
-class DraftState:
-    id: str
-    answers: dict[str, Any] | None
-    page: int
-    submitted: bool
-
-
 def load_link(invitation_id: int) -> LinkState | None:
     row = _first("personal", _LINK, invitation_id)
     return None if row is None else LinkState(*row)
-
-
-def load_draft(draft_id: str) -> DraftState | None:
-    row = _first("responses", _DRAFT, draft_id)
-    return None if row is None else DraftState(*row)
 
 
 def _first(store: str, statement: Select[Any], key: int | str) -> Row[Any] | None:

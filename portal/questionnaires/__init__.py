@@ -22,6 +22,10 @@ QUESTION_TYPES = ("single", "multiple", "scale", "yesno", "number", "text")
 CHOICE_TYPES = frozenset({"single", "multiple", "scale", "yesno"})
 KEYS = ("18-months", "3-years", "cos-p")
 MAX_QUESTIONS = 25
+#: Export status column ``<id>_status`` must fit Stata's 32-character variable names.
+MAX_ID_LENGTH = 25
+#: The export's codes for missing answers (not shown, skipped, left blank): no answer uses them.
+RESERVED_CODES = (-7, -8, -9)
 YES_NO = ((1, "Yes"), (0, "No"))
 # Variable names that R, Stata and SPSS all accept.
 _ID = re.compile(r"^[a-z][a-z0-9_]{0,27}$")
@@ -62,6 +66,9 @@ class Question:
     maximum: int | None = None
     max_length: int = 2000
     show_if: ShowIf | None = None
+    #: Multiple choice: codes of options that cannot be ticked together with any other
+    #: ("Nothing made it hard").
+    exclusive: tuple[int, ...] = ()
 
     @cached_property
     def codes(self) -> tuple[int, ...]:
@@ -127,6 +134,8 @@ class Definition:
                             "show_if": [q.show_if.question, list(q.show_if.codes)]
                             if q.show_if
                             else None,
+                            # Only when set, so versions without it keep their fingerprints.
+                            **({"exclusive": list(q.exclusive)} if q.exclusive else {}),
                         }
                         for q in page.questions
                     ],
@@ -292,8 +301,12 @@ class _Parser:
         required = raw.get("required", False)
         if not isinstance(required, bool):
             raise self.fail(f"{where}.required", "must be true or false")
+        if len(qid) > MAX_ID_LENGTH:
+            raise self.fail(
+                f"{where}.id", f"at most {MAX_ID_LENGTH} characters, so {qid}_status fits Stata"
+            )
         known = {"id", "type", "text", "required", "help", "options", "min", "max",
-                 "max_length", "show_if"}
+                 "max_length", "show_if", "exclusive"}
         unknown = set(raw) - known
         if unknown:
             raise self.fail(where, f"unknown field(s): {', '.join(sorted(unknown))}")
@@ -312,12 +325,16 @@ class _Parser:
                 raise self.fail(f"{where}.options", "a scale has five options coded 1 to 5")
             if qtype == "multiple" and any(o.code < 0 for o in options):
                 raise self.fail(f"{where}.options", "multiple-choice codes must not be negative")
+            if any(o.code in RESERVED_CODES for o in options):
+                raise self.fail(f"{where}.options", "codes -7, -8 and -9 mean missing answers")
         elif "options" in raw:
             raise self.fail(f"{where}.options", f"a {qtype} question has no options")
         minimum, maximum = raw.get("min"), raw.get("max")
         if qtype == "number":
             if not isinstance(minimum, int) or not isinstance(maximum, int) or minimum > maximum:
                 raise self.fail(f"{where}.min", "a number question needs whole-number min <= max")
+            if any(minimum <= code <= maximum for code in RESERVED_CODES):
+                raise self.fail(f"{where}.min", "-7, -8 and -9 mean missing answers")
         elif minimum is not None or maximum is not None:
             raise self.fail(f"{where}.min", "only number questions have min and max")
         max_length = raw.get("max_length", 2000)
@@ -334,6 +351,7 @@ class _Parser:
             maximum=maximum,
             max_length=max_length,
             show_if=self.show_if(raw.get("show_if"), f"{where}.show_if"),
+            exclusive=self.exclusive(raw.get("exclusive"), qtype, options, f"{where}.exclusive"),
         )
         self.seen[qid] = question
         return question
@@ -342,6 +360,23 @@ class _Parser:
         if raw.get(key) is None:
             return None
         return self.text(raw, key, where)
+
+    def exclusive(
+        self, raw: Any, qtype: str, options: tuple[Option, ...], where: str
+    ) -> tuple[int, ...]:
+        if raw is None:
+            return ()
+        if qtype != "multiple":
+            raise self.fail(where, "only multiple-choice questions have exclusive options")
+        codes = {o.code for o in options}
+        if (
+            not isinstance(raw, list)
+            or not raw
+            or any(not isinstance(c, int) or isinstance(c, bool) or c not in codes for c in raw)
+            or len(set(raw)) == len(codes)
+        ):
+            raise self.fail(where, "must list some (not all) of the question's answer codes")
+        return tuple(sorted(set(raw)))
 
     def show_if(self, raw: Any, where: str) -> ShowIf | None:
         if raw is None:

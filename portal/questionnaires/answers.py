@@ -28,6 +28,14 @@ def parse_value(question: Question, raw: list[str]) -> tuple[Any, Any]:
             if code is None:
                 return None, _l("Choose among the answers shown.")
             codes.add(code)
+        alone = [o for o in question.options if o.code in codes and o.code in question.exclusive]
+        if alone and len(codes) > 1:
+            # "Nothing made it hard" and "Time" together cannot both be true: ask, keep the ticks.
+            return None, _l(
+                "“%(option)s” cannot be chosen together with other answers. Untick it or the "
+                "other answers.",
+                option=_l(alone[0].label),
+            )
         return sorted(codes), None
     if question.type in ("single", "scale", "yesno"):
         code = _code(question, raw[0]) if len(raw) == 1 else None

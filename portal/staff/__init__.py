@@ -10,7 +10,7 @@ PUBLIC_ENDPOINTS = frozenset(
     {"staff.login", "staff.set_password", "staff.mfa", "staff.mfa_enrol", "staff.mfa_enrol_qr"}
 )
 
-from . import organisations, routes, second_factor  # noqa: E402, F401
+from . import organisations, routes, second_factor, translation_preview  # noqa: E402, F401
 from .auth import protect  # noqa: E402
 
 protect(bp, PUBLIC_ENDPOINTS)

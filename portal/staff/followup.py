@@ -70,6 +70,7 @@ def send_reminders(now: datetime | None = None, limit: int | None = None) -> Rem
         invitation.last_sent_at = now
         db.session.commit()
 
+        # Before consent the reminder carries a link of its own; the earlier ones keep working.
         replacement = None
         if InvitationStatus(invitation.status) in links.ROTATABLE_STATUSES:
             replacement = links.new_link(invitation)
@@ -85,7 +86,8 @@ def send_reminders(now: datetime | None = None, limit: int | None = None) -> Rem
 
 
 def purge(now: datetime | None = None) -> int:
-    """Delete the contact details of invitations closed more than RETENTION_DAYS ago.
+    """Delete the contact details and the staff note of invitations closed more than
+    RETENTION_DAYS ago.
 
     Status, dates and counts stay: response rates need them, and they identify no one.
     """
@@ -93,7 +95,10 @@ def purge(now: datetime | None = None) -> int:
     cutoff = now - timedelta(days=float(current_app.config["RETENTION_DAYS"]))
     closed = [s.value for s in PURGEABLE if s is not InvitationStatus.EXPIRED]
     query = db.select(Invitation).where(
-        or_(Invitation.phone.is_not(None), Invitation.email.is_not(None)),
+        or_(
+            Invitation.phone.is_not(None), Invitation.email.is_not(None),
+            Invitation.note.is_not(None),
+        ),
         or_(
             Invitation.status.in_(closed) & (Invitation.status_changed_on <= cutoff.date()),
             Invitation.expires_at <= cutoff,
@@ -103,6 +108,7 @@ def purge(now: datetime | None = None) -> int:
     for invitation in db.session.execute(query).scalars():
         invitation.phone = None
         invitation.email = None
+        invitation.note = None
         count += 1
     audit.record("cli", "invitations.purged", None, count=count)
     db.session.commit()

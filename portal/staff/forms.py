@@ -63,6 +63,11 @@ class InviteForm(FlaskForm):
     nonce = HiddenField()
     phone = TelField(_l("Mobile number"), filters=[_strip], validators=[Length(max=40)])
     email = EmailField(_l("E-mail address"), filters=[_strip], validators=[Length(max=254)])
+    #: The health visitor's own reminder of the family (see Invitation.note).
+    note = StringField(
+        _l("Your note (optional)"), filters=[_strip],
+        validators=[Length(max=40, message=_l("Keep the note to %(max)d characters."))],
+    )
 
 
 class UserEditForm(FlaskForm):

@@ -7,13 +7,14 @@ put in a log line, an audit event or a delivery attempt.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import Select
 from sqlalchemy.exc import IntegrityError
 
-from .. import audit, delivery, links
+from .. import audit, delivery, links, short_codes
 from ..delivery import messages
 from ..extensions import db
 from ..models.personal import (
@@ -37,6 +38,8 @@ class Outcome:
     #: The link, for the QR code on screen; None after a delivery (it is in the message).
     url: str | None = None
     attempt: DeliveryAttempt | None = None
+    #: The short code printed on the card with the QR code (QR only); only its hash is kept.
+    code: str | None = None
 
     @property
     def delivered(self) -> bool:
@@ -82,16 +85,37 @@ def response_rate(counts: dict[str, int]) -> int | None:
     return round(100 * counts.get(InvitationStatus.COMPLETED.value, 0) / invited)
 
 
+#: Longest note a health visitor can keep on an invitation: initials and a date, not a record.
+NOTE_MAX = 40
+
+
+def clean_note(note: str | None) -> str | None:
+    """The note as stored: one line of printable text, trimmed; None when empty."""
+    text = " ".join(plain_text(note or "").split())[:NOTE_MAX]
+    return text or None
+
+
+#: Characters that have no place in a typed note or search: control characters (PostgreSQL
+#: refuses NUL) and the bidi embeddings and overrides that could make a card read backwards.
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def plain_text(text: str) -> str:
+    return _UNPRINTABLE.sub("", text)
+
+
 def find_visible(user: StaffUser, invitation_id: int) -> Invitation | None:
     return db.session.execute(
         visible_to(user).filter_by(id=invitation_id)
     ).scalar_one_or_none()
 
 
-def preview(user: StaffUser, language: str) -> messages.Text:
+def preview(
+    user: StaffUser, language: str, questionnaire_key: str | None = None
+) -> messages.Text:
     """The message as the family will get it, with a link of the real length."""
-    sample = current_app.config["BASE_URL"].rstrip("/") + links.LINK_PREFIX + "x" * 57
-    return messages.invitation_text(user.municipality, language, sample)
+    sample = current_app.config["BASE_URL"].rstrip("/") + links.LINK_PREFIX + links.SAMPLE_TOKEN
+    return messages.invitation_text(user.municipality, language, sample, questionnaire_key)
 
 
 class AlreadyCreated(Exception):
@@ -117,9 +141,12 @@ def create(
     channel: str,
     contact: str | None,
     nonce: str | None = None,
+    note: str | None = None,
 ) -> Outcome:
     """Create an invitation and deliver it (SMS, e-mail) or return its link (QR). Commits.
 
+    ``note`` is the staff member's own reminder of who the family is (initials, the visit's
+    date); it is personal data and purged with the contact.
     Raises AlreadyCreated when an invitation with the same form ``nonce`` exists.
     """
     if channel not in CHANNELS:
@@ -139,6 +166,8 @@ def create(
     invitation = issued.invitation
     invitation.created_by_id = user.id
     invitation.form_nonce = nonce
+    invitation.note = clean_note(note)
+    code = short_codes.add_code(invitation) if channel == "qr" else None
     if channel == "sms":
         invitation.phone = contact
     elif channel == "email":
@@ -159,7 +188,7 @@ def create(
     # Committed before sending: if the process dies mid-send, the invitation is still listed.
     db.session.commit()
     if channel == "qr":
-        return Outcome(invitation, url=issued.url)
+        return Outcome(invitation, url=issued.url, code=code)
     attempt = deliver(invitation, issued.url, "invitation", audit.staff_actor(user.id))
     return Outcome(invitation, attempt=attempt)
 
@@ -168,10 +197,14 @@ def deliver(invitation: Invitation, url: str | None, kind: str, actor: str) -> D
     """Send the invitation's message, record the attempt and the status. Commits."""
     municipality = invitation.municipality
     if kind == "reminder":
-        text = messages.reminder_text(municipality, invitation.language, url)
+        text = messages.reminder_text(
+            municipality, invitation.language, url, invitation.questionnaire_key
+        )
     else:
         assert url is not None
-        text = messages.invitation_text(municipality, invitation.language, url)
+        text = messages.invitation_text(
+            municipality, invitation.language, url, invitation.questionnaire_key
+        )
     to = invitation.phone if invitation.channel == "sms" else invitation.email
     error_code = None
     if not to:
@@ -183,6 +216,7 @@ def deliver(invitation: Invitation, url: str | None, kind: str, actor: str) -> D
             text=text.sms if invitation.channel == "sms" else text.body,
             subject=text.subject,
             encoding=text.sms_segments.encoding,
+            language=text.language,
             sender=(municipality.sms_sender if invitation.channel == "sms"
                     else municipality.service_name) or "",
         )
@@ -231,21 +265,23 @@ def can_resend(invitation: Invitation) -> bool:
 
 
 def resend(user: StaffUser, invitation: Invitation) -> Outcome:
-    """Send (or show, for QR) a fresh link; the old link stops working once the new one is out."""
+    """Send (or show, for QR) another link. The earlier links keep working: families tap the
+    first message as often as the newest."""
     if not can_resend(invitation):
         raise ValueError("cannot resend")
     replacement = links.new_link(invitation)
     if invitation.channel == "qr":
         replacement.apply()
+        code = short_codes.add_code(invitation)
         audit.record(
             audit.staff_actor(user.id), "invitation.resent", f"invitation:{invitation.id}",
             channel="qr",
         )
         db.session.commit()
-        return Outcome(invitation, url=replacement.url)
+        return Outcome(invitation, url=replacement.url, code=code)
     attempt = deliver(invitation, replacement.url, "resend", audit.staff_actor(user.id))
     if attempt.ok:
-        # Only now: if the send failed, the link the family may already have keeps working.
+        # Only a delivered link is stored: one that never reached anyone need not work.
         replacement.apply()
         db.session.commit()
     return Outcome(invitation, attempt=attempt)

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+#: Each status says what a person did (or that nobody has yet), not what the server did.
 STATUS = {
-    "created": _l("Created"),
+    "created": _l("Not opened yet"),
     "sent": _l("Sent"),
     "delivery_failed": _l("Delivery failed"),
-    "opened": _l("Opened"),
-    "consented": _l("Consented"),
+    "opened": _l("Opened by the family"),
+    "consented": _l("Said yes, answering"),
     "completed": _l("Completed"),
-    "declined": _l("Declined"),
+    "declined": _l("Said no"),
     "expired": _l("Expired"),
     "revoked": _l("Revoked"),
 }
@@ -28,6 +29,7 @@ ROLE = {
     "health_visitor": _l("Health visitor"),
     "coordinator": _l("Coordinator"),
     "evaluator": _l("Evaluator"),
+    "reviewer": _l("Free-text reviewer"),
     "admin": _l("Administrator"),
 }
 
@@ -55,6 +57,36 @@ ERROR = {
     "too_long": _l("The password is too long."),
     "too_simple": _l("The password needs more different characters."),
 }
+
+
+#: Each language's name in the staff member's language (Danish on Danish pages), shown beside
+#: its own name (``i18n.NATIVE_NAMES``): a Danish health visitor must tell العربية from فارسی.
+LANGUAGE = {
+    "da": _l("Danish"),
+    "en": _l("English"),
+    "ar": _l("Arabic"),
+    "fa": _l("Farsi"),
+    "ur": _l("Urdu"),
+    "so": _l("Somali"),
+    "tr": _l("Turkish"),
+    "pl": _l("Polish"),
+    "uk": _l("Ukrainian"),
+    "ti": _l("Tigrinya"),
+}
+
+
+def language(code: str) -> str:
+    """``Arabisk`` on a Danish page: the language by the staff member's name for it."""
+    return str(LANGUAGE.get(code, code))
+
+
+def language_choice(code: str, native: str) -> str:
+    """``Arabisk – العربية``: the staff member's name for it, then its own (once if the same)."""
+    name = language(code)
+    if not native or native.casefold() == name.casefold():
+        return name
+    # The native name is isolated so an Arabic name cannot reorder the Danish one around it.
+    return f"{name} – ⁨{native}⁩"
 
 
 def questionnaire(key: str) -> str:

@@ -18,17 +18,19 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
+from markupsafe import Markup
 
-from .. import audit
+from .. import audit, short_codes
 from ..delivery import available_channels, qr
 from ..extensions import db, login_manager
-from ..i18n import NATIVE_NAMES, languages
+from ..i18n import NATIVE_NAMES, languages, text_direction
 from ..models.personal import Invitation, InvitationStatus, Municipality, Role, StaffUser, Team
 from ..timeutil import utcnow
-from . import PUBLIC_ENDPOINTS, accounts, auth, bp, invitations, labels
+from . import PUBLIC_ENDPOINTS, accounts, auth, board, bp, display, invitations, labels
 from .auth import roles_required
 from .contacts import ContactError, display_phone, parse_email, parse_phone
 from .forms import InviteForm, LoginForm, SetPasswordForm, UserEditForm, UserForm
@@ -51,7 +53,21 @@ def _no_store(response: Response) -> Response:
 
 @bp.context_processor
 def _labels() -> dict[str, Any]:
-    return {"labels": labels, "display_phone": display_phone, "native_names": NATIVE_NAMES}
+    return {
+        "labels": labels, "display_phone": display_phone, "native_names": NATIVE_NAMES,
+        "masked_contact": display.masked_contact,
+    }
+
+
+@bp.app_template_filter("danish_time")
+def _danish_time(moment: Any) -> str:
+    """A stored moment in Danish time, in the page's language (see staff/display.py)."""
+    return display.format_time(moment, str(get_locale() or "da"))
+
+
+@bp.app_template_filter("danish_day")
+def _danish_day(moment: Any) -> str:
+    return display.format_day(moment, str(get_locale() or "da"))
 
 
 #: Forms that come back filled in, with a note, when their CSRF token has expired.
@@ -150,6 +166,8 @@ def home() -> Any:
         if "evaluation.index" in current_app.view_functions:
             return redirect(url_for("evaluation.index"))
         return render_template("staff/evaluator_home.html")
+    if current_user.role == Role.REVIEWER and "evaluation.review" in current_app.view_functions:
+        return redirect(url_for("evaluation.review"))
     return redirect(url_for(".invitation_list"))
 
 
@@ -160,7 +178,11 @@ def _fill_invite_choices(form: InviteForm) -> None:
     registry = current_app.extensions["questionnaires"]
     keys: list[str] = registry.keys()
     form.questionnaire.choices = [(key, labels.questionnaire(key)) for key in keys]
-    form.language.choices = [(code, NATIVE_NAMES[code]) for code in languages()]
+    # Danish name and own name, and no language chosen in advance: the health visitor picks the
+    # family's language each time (remembering the last one made wrong-language SMS easy).
+    form.language.choices = [("", _("Choose the family's language"))] + [
+        (code, labels.language_choice(code, NATIVE_NAMES[code])) for code in languages()
+    ]
     form.channel.choices = [(c, labels.CHANNEL[c]) for c in available_channels()]
 
 
@@ -169,7 +191,9 @@ def _check_invite(form: InviteForm) -> str | None:
     keys = current_app.extensions["questionnaires"].keys()
     if form.questionnaire.data and form.questionnaire.data not in keys:
         form.questionnaire.errors = [_("Choose one of the questionnaires in the list.")]
-    if form.language.data and form.language.data not in languages():
+    if not form.language.data:
+        form.language.errors = [_("Choose the family's language.")]
+    elif form.language.data not in languages():
         form.language.errors = [_("Choose one of the languages in the list.")]
     channel = form.channel.data
     if channel and channel not in available_channels():
@@ -203,10 +227,12 @@ def invite() -> Any:
     _fill_invite_choices(form)
     if request.method == "GET":
         # After a visit the next family is often invited the same way: start from the last
-        # choices (never the last contact detail).
+        # questionnaire and channel (never the last contact detail or language: the language
+        # is the family's, given by ?language= from that family's invitation, else chosen).
         last = session.get("last_invite") or {}
         form.questionnaire.data = last.get("questionnaire")
-        form.language.data = last.get("language") or languages()[0]
+        wanted = request.args.get("language", "")
+        form.language.data = wanted if wanted in languages() else ""
         channels = [value for value, _label in form.channel.choices]
         form.channel.data = last.get("channel") if last.get("channel") in channels else channels[0]
         form.nonce.data = secrets.token_urlsafe(16)
@@ -223,28 +249,32 @@ def invite() -> Any:
     user: StaffUser = current_user._get_current_object()
     channel = form.channel.data
     if channel != "qr" and request.form.get("action") != "send":
-        text = invitations.preview(user, form.language.data)
+        text = invitations.preview(user, form.language.data, form.questionnaire.data)
         shown = display_phone(contact) if channel == "sms" else contact
-        return render_template("staff/invite_preview.html", form=form, text=text, shown=shown)
+        return render_template(
+            "staff/invite_preview.html", form=form, text=text, shown=shown,
+            language_name=labels.language_choice(
+                form.language.data, NATIVE_NAMES[form.language.data]
+            ),
+            language_dir=text_direction(form.language.data),
+        )
     nonce = form.nonce.data if _NONCE.fullmatch(form.nonce.data or "") else None
     try:
         outcome = invitations.create(
-            user, form.questionnaire.data, form.language.data, channel, contact, nonce
+            user, form.questionnaire.data, form.language.data, channel, contact, nonce,
+            note=form.note.data,
         )
     except invitations.AlreadyCreated as done:
         flash(_("This invitation was already made; it is not sent twice."))
         return redirect(url_for(".invitation_detail", invitation_id=done.invitation_id), 303)
-    session["last_invite"] = {
-        "questionnaire": form.questionnaire.data, "language": form.language.data,
-        "channel": channel,
-    }
+    session["last_invite"] = {"questionnaire": form.questionnaire.data, "channel": channel}
     return _after_delivery(outcome)
 
 
 def _after_delivery(outcome: invitations.Outcome) -> Any:
     invitation = outcome.invitation
     if outcome.url is not None:
-        session["qr"] = {"id": invitation.id, "url": outcome.url}
+        session["qr"] = {"id": invitation.id, "url": outcome.url, "code": outcome.code}
         return redirect(url_for(".invitation_qr", invitation_id=invitation.id), 303)
     if outcome.delivered:
         flash(_("The invitation is sent."))
@@ -271,6 +301,12 @@ def _shown_qr_url(invitation: Invitation) -> str | None:
     return shown["url"] if shown.get("id") == invitation.id else None
 
 
+def _shown_code(invitation: Invitation) -> str | None:
+    """The short code made with that QR code (not kept anywhere else but as a hash)."""
+    shown = session.get("qr") or {}
+    return shown.get("code") if shown.get("id") == invitation.id else None
+
+
 @bp.get(f"/invitations/<int(max={MAX_ID}):invitation_id>/qr")
 @roles_required(*INVITERS)
 def invitation_qr(invitation_id: int) -> Any:
@@ -279,7 +315,40 @@ def invitation_qr(invitation_id: int) -> Any:
     if url is None:
         flash(_("The QR code is only shown right after it is made. Make a new one."))
         return redirect(url_for(".invitation_detail", invitation_id=invitation.id))
-    return render_template("staff/qr.html", invitation=invitation, url=url)
+    return render_template(
+        "staff/qr.html", invitation=invitation, url=url, has_card=bool(_shown_code(invitation))
+    )
+
+
+@bp.get(f"/invitations/<int(max={MAX_ID}):invitation_id>/card")
+@roles_required(*INVITERS)
+def invitation_card(invitation_id: int) -> Any:
+    """A card to print and leave with the family: QR code, short code, short address."""
+    invitation = _visible_or_404(invitation_id)
+    code = _shown_code(invitation)
+    if code is None or _shown_qr_url(invitation) is None:
+        flash(_("The card is only shown right after the QR code is made. Make a new one."))
+        return redirect(url_for(".invitation_detail", invitation_id=invitation.id))
+    # The card is for the family: in their language, and in Danish beside it if that differs.
+    parent_language = invitation.language if invitation.language in languages() else "da"
+    context = {
+        "invitation": invitation,
+        "code": short_codes.display(code),
+        "address": board.short_address(current_app.config["BASE_URL"]),
+        "municipality": invitation.municipality.name,
+    }
+    with force_locale(parent_language):
+        family_side = Markup(render_template("parent/_card_text.html", **context))  # noqa: S704
+    danish_side = None
+    if parent_language != "da":
+        with force_locale("da"):
+            danish_side = Markup(  # noqa: S704  (our own template, rendered with autoescape)
+                render_template("parent/_card_text.html", **context)
+            )
+    return render_template(
+        "staff/card.html", **context, family_side=family_side, danish_side=danish_side,
+        parent_language=parent_language, parent_dir=text_direction(parent_language),
+    )
 
 
 @bp.get(f"/invitations/<int(max={MAX_ID}):invitation_id>/qr.svg")
@@ -294,7 +363,7 @@ def invitation_qr_svg(invitation_id: int) -> Any:
 # --- following up -----------------------------------------------------------------------------
 
 
-def _filtered(query: Any, status: str, questionnaire: str, channel: str) -> Any:
+def _filtered(query: Any, status: str, questionnaire: str, channel: str, q: str = "") -> Any:
     now = utcnow()
     closed = [InvitationStatus.COMPLETED, InvitationStatus.DECLINED, InvitationStatus.REVOKED]
     if status == InvitationStatus.EXPIRED:
@@ -307,14 +376,15 @@ def _filtered(query: Any, status: str, questionnaire: str, channel: str) -> Any:
         query = query.filter_by(questionnaire_key=questionnaire)
     if channel in ("sms", "email", "qr"):
         query = query.filter_by(channel=channel)
-    return query
+    return board.search(query, q)
 
 
 @bp.get("/invitations")
 @roles_required(*INVITERS)
 def invitation_list() -> Any:
     filters = {
-        name: request.args.get(name, "")[:32] for name in ("status", "questionnaire", "channel")
+        name: request.args.get(name, "")[:32]
+        for name in ("status", "questionnaire", "channel", "q")
     }
     query = _filtered(invitations.visible_to(current_user), **filters)
     rows = list(
@@ -347,6 +417,17 @@ def invitation_resend(invitation_id: int) -> Any:
         flash(_("This invitation cannot be sent again. Make a new one if the family needs it."))
         return redirect(url_for(".invitation_detail", invitation_id=invitation.id), 303)
     return _after_delivery(invitations.resend(current_user, invitation))
+
+
+@bp.get(f"/invitations/<int(max={MAX_ID}):invitation_id>/confirm-revoke")
+@roles_required(*INVITERS)
+def invitation_revoke_confirm(invitation_id: int) -> Any:
+    """Revoking cannot be undone: it is asked on a page of its own, not with one tap."""
+    invitation = _visible_or_404(invitation_id)
+    if invitation.status in ("completed", "revoked"):
+        flash(_("This invitation was already answered or revoked."))
+        return redirect(url_for(".invitation_detail", invitation_id=invitation.id))
+    return render_template("staff/revoke.html", invitation=invitation)
 
 
 @bp.post(f"/invitations/<int(max={MAX_ID}):invitation_id>/revoke")

@@ -133,6 +133,14 @@ class ParentPages:
             self.press("next")
         raise AssertionError("never reached the last page")
 
+    def type_short_code(self, address: str, code: str) -> None:
+        """Type the card's short address into the browser, then the code, and continue."""
+        self.page.goto(address if "://" in address else f"http://{address}")
+        self.shot("short-code")
+        self.page.locator('input[name="code"]').fill(code)
+        with self.page.expect_navigation():
+            self.page.locator("form button.primary").click()
+
     def start(self, token: str, language: str) -> None:
         self.open_link(token)
         self.choose_language(language)
@@ -228,6 +236,43 @@ class StaffPages:
         assert link.is_visible()
         return link.inner_text().strip()
 
+    def search_board(self, text: str) -> list[str]:
+        """Type into the board's search and show; returns the cards' texts."""
+        self.page.goto(f"{self.base_url}/staff/invitations")
+        self.page.locator('input[name="q"]').fill(text)
+        with self.page.expect_navigation():
+            self.page.locator("form.filters button[type=submit]").click()
+        return [card.inner_text() for card in self.page.locator("li.card").all()]
+
+    def open_card_titled(self, text: str) -> None:
+        """Open the invitation whose card on the board shows ``text`` (its note)."""
+        with self.page.expect_navigation():
+            self.page.locator("li.card a.card-title", has_text=text).click()
+
+    def send_again(self) -> None:
+        """On an invitation's page: press "Send again" (or "New QR code")."""
+        with self.page.expect_navigation():
+            self.page.locator(
+                'form[action$="/resend"] button[type=submit]'
+            ).click()
+
+    def revoke(self, confirm: bool = True) -> None:
+        """On an invitation's page: press Revoke, then answer the question on its own page."""
+        with self.page.expect_navigation():
+            self.page.locator('a[href$="/confirm-revoke"]').click()
+        assert path_of(self.page).endswith("/confirm-revoke"), self.page.url
+        with self.page.expect_navigation():
+            if confirm:
+                self.page.locator('form[action$="/revoke"] button[type=submit]').click()
+            else:
+                self.page.locator(".buttons a.secondary").click()
+
+    def open_card(self) -> str:
+        """On the QR page: open the printable card; returns the short code it shows."""
+        with self.page.expect_navigation():
+            self.page.locator('a[href$="/card"]').click()
+        return self.page.locator("#card-code").inner_text().strip()
+
     def qr_image_width(self) -> int:
         """The QR image's natural width once loaded (0 if the browser could not load it)."""
         image = self.page.locator(".qr img")
@@ -239,7 +284,7 @@ class StaffPages:
 
 @dataclass
 class EvaluationPages:
-    """An evaluator: chooses filters on the export form and downloads the file."""
+    """An evaluator on the releases page: downloads a release's files."""
 
     page: Any
     base_url: str
@@ -247,21 +292,10 @@ class EvaluationPages:
     def open(self) -> None:
         self.page.goto(f"{self.base_url}/evaluation/")
 
-    def choose_filters(
-        self, questionnaire: str, fmt: str = "csv", period_from: str = "",
-        period_to: str = "", municipality: str = "",
-    ) -> None:
-        self.page.locator("select#questionnaire").select_option(questionnaire)
-        for name, value in (("period_from", period_from), ("period_to", period_to)):
-            if value:
-                self.page.locator(f"input#{name}").fill(value)
-        self.page.locator("select#municipality").select_option(municipality)
-        self.page.locator(f'input[name="format"][value="{fmt}"]').check()
-
-    def download(self, keep_as: Path | None = None) -> bytes:
-        """Press Download and return the file's bytes (kept at ``keep_as`` if given)."""
+    def download(self, file_name: str = "responses.csv", keep_as: Path | None = None) -> bytes:
+        """Follow the first release's link to ``file_name``; return the file's bytes."""
         with self.page.expect_download() as info:
-            self.page.locator("form button.primary").click()
+            self.page.locator(f'ul.files a[href$="/{file_name}"]').first.click()
         download = info.value
         if keep_as is not None:
             keep_as.parent.mkdir(parents=True, exist_ok=True)

@@ -3,9 +3,10 @@ page in both staff languages: zero WCAG 2.1 A and AA violations.
 
 Parents: language choice, consent, declined, every question page of every questionnaire (with
 every follow-up shown, and the error state of a first page), thanks, each link problem, the
-no-link page, the municipality chooser, the accessibility statement and the privacy notice.
-Staff: login (and its error), the invite form (and its error), the SMS preview, the QR page,
-invitations list and detail, municipality settings (and their error), users list/new/edit, a
+no-link page, the municipality chooser, the accessibility statement, the privacy notice and
+the card's short-code form (and its error). Staff: login (and its error), the invite form (and
+its error), the SMS preview, the QR page and the printable card, invitations list and detail,
+the revoke confirmation, municipality settings (and their error), users list/new/edit, a
 refused page, a spent password link; evaluation: export form (and its error), rates, answers.
 """
 
@@ -20,13 +21,14 @@ import pytest
 from flask import Flask
 
 from portal import links
+from portal.evaluation import releases
 from portal.extensions import db
 from portal.i18n import NATIVE_NAMES, STAFF_LANGUAGES
 from portal.models.personal import Invitation, InvitationStatus
 from portal.timeutil import utcnow
 
 from ..conftest import STAFF_PASSWORD, create_link, make_staff
-from ..evaluation_data import add_responses
+from ..evaluation_data import ANSWERS_18, add_responses
 from .axe import AXE_JS, Scan, require_axe, violations
 from .conftest import PHONE
 from .pages import ParentPages, StaffPages, path_of, valid_answers
@@ -115,6 +117,12 @@ def test_parent_pages_have_no_wcag_violations(
     scan.check(page, "privacy notice")
     page.goto(f"{base}/s/this-is-not-a-link")
     scan.check(page, "link problem: tampered")
+    page.goto(f"{base}/k")
+    scan.check(page, "short code form")
+    page.locator('input[name="code"]').fill("4K7Q")
+    with page.expect_navigation():
+        page.locator("form button.primary").click()
+    scan.check(page, "short code form with error")
     for problem, change in (
         ("unknown", _forget),
         ("expired", _expire),
@@ -135,6 +143,17 @@ def test_parent_pages_have_no_wcag_violations(
     parent.consent(False)
     assert path_of(page) == "/s/declined"
     scan.check(page, "declined")
+
+    # The same link on another phone (no draft key): the kind "another device" page.
+    _, token = create_link(app, "18-months", language)
+    parent.open_link(token)
+    parent.choose_language(language)
+    parent.consent(True)
+    page.context.clear_cookies()
+    parent.open_link(token)
+    parent.choose_language(language)
+    assert page.locator("h1").count() == 1
+    scan.check(page, "answered on another device")
 
     registry = app.extensions["questionnaires"]
     for key in sorted({definition.key for definition in registry}):
@@ -167,8 +186,11 @@ def test_parent_pages_have_no_wcag_violations(
 @pytest.fixture(scope="module")
 def evaluation_responses(module_app: Flask) -> None:
     """Responses for the rates and answers pages to show."""
-    add_responses(module_app, 12, period="2026-03")
+    add_responses(module_app, 12, period="2026-03",
+                  answers={**ANSWERS_18, "comments": "Tak til Mette Hansen fra Læsø"})
     add_responses(module_app, 6, questionnaire="3-years", answers={"interp_needed": 0})
+    with module_app.app_context():
+        releases.build_release("18-months", 1, "2026-01", "quarter", actor="cli")
 
 
 @pytest.fixture
@@ -222,12 +244,16 @@ def test_staff_and_evaluation_pages_have_no_wcag_violations(
     staff.invite_by_qr("3-years", "so")
     assert staff.qr_image_width() > 0
     scan.check(page, "QR page")
+    staff.open_card()
+    scan.check(page, "printable card")
     page.goto(f"{base}/staff/invitations")
     scan.check(page, "invitation list")
     page.locator('a[href*="/staff/invitations/"]').first.click()
     page.wait_for_load_state()
     assert "/staff/invitations/" in page.url
     scan.check(page, "invitation detail")
+    page.goto(page.url + "/confirm-revoke")
+    scan.check(page, "revoke confirmation")
     page.goto(f"{base}/staff/municipalities")
     scan.check(page, "municipality settings")
     page.locator('input[name="dpo_email"]').fill("not an address")
@@ -253,16 +279,20 @@ def test_staff_and_evaluation_pages_have_no_wcag_violations(
     scan.check(page, "set a password")
 
     page.goto(f"{base}/evaluation/")
-    scan.check(page, "evaluation: export form")
-    page.locator("input#period_from").fill("2026-05")
-    page.locator("input#period_to").fill("2026-01")
-    with page.expect_navigation():
-        page.locator("form button.primary").click()
-    scan.check(page, "evaluation: export form with error")
+    scan.check(page, "evaluation: releases")
     page.goto(f"{base}/evaluation/rates")
     scan.check(page, "evaluation: rates")
-    page.goto(f"{base}/evaluation/answers?questionnaire=18-months:1")
+    page.goto(f"{base}/evaluation/answers")
     scan.check(page, "evaluation: answers")
+    page.goto(f"{base}/evaluation/answers?language=ar")
+    assert page.locator(".error-summary").count() == 1
+    scan.check(page, "evaluation: answers with a refused filter")
+    _, reviewer = make_staff(module_app, "reviewer")
+    reviewing = StaffPages(scan_page(language, viewport=PHONE), base)
+    reviewing.login(reviewer, STAFF_PASSWORD)
+    reviewing.page.goto(f"{base}/evaluation/review")
+    assert reviewing.page.locator("#review-text").count() == 1
+    scan.check(reviewing.page, "evaluation: free-text review")
 
     # With multi-factor login, a first login sets up the authenticator app: scan those pages.
     if "mfa" in inspect.signature(make_staff).parameters:

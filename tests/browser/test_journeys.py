@@ -12,15 +12,14 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from portal.evaluation.columns import header
-from portal.evaluation.dataset import plan_export
-from portal.evaluation.filters import validate_filters
+from portal.evaluation import releases
+from portal.evaluation.columns import export_columns, header
 from portal.extensions import db
 from portal.models.personal import Invitation, InvitationStatus
 from portal.models.responses import Response
 
-from ..conftest import STAFF_PASSWORD, create_link, make_staff
-from ..evaluation_data import add_responses
+from ..conftest import STAFF_PASSWORD, create_link, flush_responses, make_staff
+from ..evaluation_data import ANSWERS_18, add_responses
 from ..translation_helpers import catalogue
 from .conftest import PHONE, SCREENSHOTS
 from .pages import EvaluationPages, ParentPages, StaffPages, path_of, valid_answers
@@ -51,6 +50,7 @@ def context_factory(browser: Any) -> Iterator[Any]:
 
 
 def stored_responses(app: Flask) -> list[Response]:
+    flush_responses(app)  # released in mixed batches (portal/mixing.py)
     with app.app_context():
         return list(db.session.execute(db.select(Response)).scalars())
 
@@ -213,31 +213,67 @@ def _answer_page_by_keyboard(page: Any) -> None:
     raise AssertionError(f"Tab never reached the button on {start}")
 
 
-def test_an_evaluator_downloads_the_export_and_it_reads_back(
+def test_an_evaluator_downloads_a_release_and_it_reads_back(
     app: Flask, live_server: str, context_factory: Any
 ):
     add_responses(app, 7, period="2026-03")
-    add_responses(app, 5, period="2026-04", language="en")
+    add_responses(app, 5, period="2026-02", language="en")
     add_responses(app, 4, questionnaire="3-years", answers={"interp_needed": 0})
+    with app.app_context():
+        releases.build_release("18-months", 1, "2026-01", "quarter", actor="cli")
+        expected_columns = header(export_columns(app.extensions["questionnaires"].get(
+            "18-months", 1)))
     _, email = make_staff(app, "evaluator", team_index=None)
     page = context_factory(viewport={"width": 1280, "height": 900}, is_mobile=False,
                            has_touch=False, accept_downloads=True)
     StaffPages(page, live_server).login(email, STAFF_PASSWORD)
     assert path_of(page) == "/evaluation/"
     evaluation = EvaluationPages(page, live_server)
-    evaluation.choose_filters("18-months:1", fmt="csv")
-    body = evaluation.download(keep_as=SCREENSHOTS.parent / "downloads" / "export.csv")
+    body = evaluation.download(keep_as=SCREENSHOTS.parent / "downloads" / "release.csv")
+    again = evaluation.download()
+    assert body == again  # frozen: the same bytes every time
     rows = evaluation.read_csv(body)
-
-    with app.app_context():
-        filters, errors = validate_filters(
-            app.extensions["questionnaires"], ["0240"], questionnaire="18-months", version=1,
-            period_from=None, period_to=None, municipality=None,
-        )
-        assert filters is not None, errors
-        expected_columns = header(plan_export(filters).columns)
     # One row per 18-months response, none of the 3-years ones; the columns the codebook names.
     assert len(rows) == 12
     assert list(rows[0].keys()) == expected_columns
     answers = [row["visit_useful"] for row in rows]
     assert answers == ["4"] * 12
+
+
+def test_a_reviewer_decides_on_free_text_and_only_approved_text_is_released(
+    app: Flask, live_server: str, context_factory: Any
+):
+    add_responses(app, 3, period="2026-02",
+                  answers={**ANSWERS_18, "comments": "Tak til Mette Hansen, vi kommer fra Læsø"})
+    add_responses(app, 3, period="2026-02", answers={**ANSWERS_18, "comments": "Fint besøg"})
+    _, email = make_staff(app, "reviewer", team_index=None)
+    page = context_factory(viewport=PHONE)
+    StaffPages(page, live_server).login(email, STAFF_PASSWORD)
+    page.goto(f"{live_server}/evaluation/review")
+    decided = {"approve": 0, "redact": 0, "withhold": 0}
+    for turn in range(6):
+        text = page.locator("#review-text").inner_text()
+        # Masked before anyone reads it, and nothing else of the response is on the screen.
+        assert "Mette" not in text and "Hansen" not in text
+        body = page.locator("main").inner_text()
+        assert "0240" not in body and "Egedal" not in body and "2026" not in body
+        if "Læsø" in text and decided["redact"] == 0:
+            page.get_by_label("Læsø").check()
+            decision = "redact"
+        elif "Fint" in text and decided["withhold"] == 0:
+            decision = "withhold"
+        else:
+            decision = "approve"
+        with page.expect_navigation():
+            page.locator(f'button[name="decision"][value="{decision}"]').click()
+        decided[decision] += 1
+        assert page.locator(".notice").count() == 1, turn
+    assert page.locator(".review-form").count() == 0  # nothing left waiting
+    assert decided["redact"] == 1 and decided["withhold"] == 1
+    with app.app_context():
+        release = releases.build_release("18-months", 1, "2026-01", "quarter", actor="cli")
+        data = releases.get_file(release, "responses.csv").content.decode()
+        assert release.report["text_withheld"] == 1 and release.report["text_pending"] == 0
+    assert "Mette" not in data and "[name]" in data
+    assert data.count("Læsø") == 2 and "[redacted]" in data
+    assert data.count("Fint besøg") == 2

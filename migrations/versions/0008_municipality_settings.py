@@ -2,7 +2,7 @@
 basis) and their saved versions
 
 Revision ID: municipality_settings
-Revises: 0004
+Revises: invitation_links
 Create Date: 2026-12-01
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'municipality_settings'
-down_revision = '0004'
+down_revision = 'invitation_links'
 branch_labels = None
 depends_on = None
 
