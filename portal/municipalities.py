@@ -312,18 +312,23 @@ class PublicDetails:
 
 
 def public_details(municipality: Municipality) -> PublicDetails:
+    """Read with defaults: a preview passes a stand-in with only a name."""
+
+    def value(field: str) -> Any:
+        return getattr(municipality, field, None)
+
     return PublicDetails(
         name=municipality.name,
-        code=municipality.code,
-        service=municipality.service_name,
-        phone=municipality.contact_phone,
-        email=municipality.contact_email,
-        opening_hours=municipality.opening_hours,
-        address=municipality.controller_address,
-        dpo_email=municipality.dpo_email,
-        dpo_phone=municipality.dpo_phone,
-        accessibility_email=municipality.accessibility_email or municipality.contact_email,
-        accessibility_reviewed_on=municipality.accessibility_reviewed_on,
-        legal_basis=municipality.legal_basis or "consent",
-        sms_sender=municipality.sms_sender,
+        code=value("code") or "",
+        service=value("service_name"),
+        phone=value("contact_phone"),
+        email=value("contact_email"),
+        opening_hours=value("opening_hours"),
+        address=value("controller_address"),
+        dpo_email=value("dpo_email"),
+        dpo_phone=value("dpo_phone"),
+        accessibility_email=value("accessibility_email") or value("contact_email"),
+        accessibility_reviewed_on=value("accessibility_reviewed_on"),
+        legal_basis=value("legal_basis") or "consent",
+        sms_sender=value("sms_sender"),
     )

@@ -38,14 +38,15 @@ def downgrade(engine_name):
 
 
 def upgrade_personal():
-    with op.batch_alter_table('municipality', schema=None) as batch_op:
-        for name, type_ in _COLUMNS:
-            batch_op.add_column(sa.Column(name, type_, nullable=True))
-        # Existing municipalities (and rows written without them) get consent, version 1.
-        batch_op.add_column(sa.Column(
-            'legal_basis', sa.String(length=20), nullable=False, server_default='consent'))
-        batch_op.add_column(sa.Column(
-            'consent_version', sa.Integer(), nullable=False, server_default='1'))
+    # Plain ADD COLUMN, not a batch: on SQLite a batch copies and drops the table, which the
+    # foreign keys of existing invitations and users refuse.
+    for name, type_ in _COLUMNS:
+        op.add_column('municipality', sa.Column(name, type_, nullable=True))
+    # Existing municipalities (and rows written without them) get consent, version 1.
+    op.add_column('municipality', sa.Column(
+        'legal_basis', sa.String(length=20), nullable=False, server_default='consent'))
+    op.add_column('municipality', sa.Column(
+        'consent_version', sa.Integer(), nullable=False, server_default='1'))
     op.create_table('municipality_settings_version',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('municipality_id', sa.Integer(), nullable=False),
@@ -65,9 +66,9 @@ def downgrade_personal():
     with op.batch_alter_table('municipality_settings_version', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_municipality_settings_version_municipality_id'))
     op.drop_table('municipality_settings_version')
-    with op.batch_alter_table('municipality', schema=None) as batch_op:
-        for name in ('consent_version', 'legal_basis', *(name for name, _ in reversed(_COLUMNS))):
-            batch_op.drop_column(name)
+    # ALTER TABLE ... DROP COLUMN (SQLite 3.35 and later, PostgreSQL): no table copy.
+    for name in ('consent_version', 'legal_basis', *(name for name, _ in reversed(_COLUMNS))):
+        op.drop_column('municipality', name)
 
 
 def upgrade_responses():

@@ -109,7 +109,8 @@ def init_app(app: Flask) -> None:
 def consent_version(text: ConsentText, municipality: Municipality) -> str:
     """The deployment's text version and the municipality's own count of changes to the values
     it is filled with: a parent's record names exactly what they were shown."""
-    return f"{text.version}/{municipality.code}.{municipality.consent_version or 1}"
+    code = getattr(municipality, "code", "") or "-"
+    return f"{text.version}/{code}.{getattr(municipality, 'consent_version', None) or 1}"
 
 
 def render_consent(invitation: Invitation) -> RenderedConsent:

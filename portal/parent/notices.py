@@ -50,20 +50,35 @@ def _date(value: date | None) -> str | None:
     return format_date(value, format="long") if value else None
 
 
+def privacy_context(municipality: Municipality) -> dict[str, Any]:
+    """What the privacy notice template is filled with (also for the translation preview)."""
+    details = municipalities.public_details(municipality)
+    return {
+        "m": details,
+        "retention_days": int(current_app.config["RETENTION_DAYS"]),
+        "datatilsynet_url": DATATILSYNET_URL,
+        "datatilsynet_contact": DATATILSYNET_CONTACT,
+    }
+
+
+def accessibility_context(municipality: Municipality) -> dict[str, Any]:
+    """What the accessibility statement is filled with (also for the translation preview)."""
+    details = municipalities.public_details(municipality)
+    drafts = [NATIVE_NAMES[code] for code in languages() if LANGUAGE_STATUS[code] != "reviewed"]
+    return {
+        "m": details,
+        "reviewed_on": _date(details.accessibility_reviewed_on),
+        "draft_languages": ", ".join(drafts),
+        "complaint_url": current_app.config["ACCESSIBILITY_COMPLAINT_URL"],
+    }
+
+
 @bp.get("/privacy")
 def privacy() -> Any:
     municipality = municipality_for_page()
     if municipality is None:
         return _choose("parent.privacy")
-    details = municipalities.public_details(municipality)
-    return render_template(
-        "parent/privacy.html",
-        m=details,
-        service=details.service,
-        retention_days=int(current_app.config["RETENTION_DAYS"]),
-        datatilsynet_url=DATATILSYNET_URL,
-        datatilsynet_contact=DATATILSYNET_CONTACT,
-    )
+    return render_template("parent/privacy.html", **privacy_context(municipality))
 
 
 @bp.get("/accessibility")
@@ -71,12 +86,4 @@ def accessibility() -> Any:
     municipality = municipality_for_page()
     if municipality is None:
         return _choose("parent.accessibility")
-    details = municipalities.public_details(municipality)
-    drafts = [NATIVE_NAMES[code] for code in languages() if LANGUAGE_STATUS[code] != "reviewed"]
-    return render_template(
-        "parent/accessibility.html",
-        m=details,
-        reviewed_on=_date(details.accessibility_reviewed_on),
-        draft_languages=", ".join(drafts),
-        complaint_url=current_app.config["ACCESSIBILITY_COMPLAINT_URL"],
-    )
+    return render_template("parent/accessibility.html", **accessibility_context(municipality))
