@@ -67,9 +67,11 @@ class SetupError(ValueError):
 
 
 def find(code: str) -> Municipality | None:
-    return db.session.execute(
-        db.select(Municipality).filter_by(code=(code or "").strip())
-    ).scalar_one_or_none()
+    code = (code or "").strip()
+    if not _CODE.fullmatch(code):
+        # Never a code: and a NUL byte from an address bar is refused by PostgreSQL.
+        return None
+    return db.session.execute(db.select(Municipality).filter_by(code=code)).scalar_one_or_none()
 
 
 def all_municipalities() -> list[Municipality]:
