@@ -6,7 +6,7 @@ PORT   ?= 5000
 DEV    := PORTAL_ENV=development PORTAL_BASE_URL=$${PORTAL_BASE_URL:-http://127.0.0.1:$(PORT)}
 FLASK  := $(BIN)/flask --app portal
 
-.PHONY: run test lint translations compile-translations test-tools link bench lock migration clean
+.PHONY: run test lint translations compile-translations test-tools link bench lock migration clean audit
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,8 +28,9 @@ run: compile-translations
 link: $(VENV)/.installed
 	@$(DEV) $(FLASK) invitations create --questionnaire $(or $(Q),18-months) --language $(or $(L),da)
 
-# axe-core for the accessibility tests, at the exact version in tools/package-lock.json. Without
-# npm (or offline) those tests are skipped with the reason; the rest of the suite still runs.
+# axe-core for the accessibility tests and oidc-provider for the staff sign-in tests, at the exact
+# versions in tools/package-lock.json. Without npm (or offline) those tests are skipped with the
+# reason; the rest of the suite still runs.
 AXE := tools/node_modules/axe-core/axe.min.js
 
 $(AXE): tools/package.json tools/package-lock.json
@@ -68,5 +69,10 @@ lock:
 	/tmp/portal-lock-venv/bin/pip install -q '.[test]'
 	/tmp/portal-lock-venv/bin/pip freeze --exclude first1000-portal > requirements.lock
 
+# Known vulnerabilities in requirements.lock (pip-audit, its own venv). Says plainly when no
+# vulnerability database is reachable; AUDIT_STRICT=1 makes that an error. See tools/audit.sh.
+audit:
+	@PYTHON=$(PYTHON) sh tools/audit.sh
+
 clean:
-	rm -rf $(VENV) instance .pytest_cache tools/node_modules
+	rm -rf $(VENV) .venv-audit instance .pytest_cache tools/node_modules

@@ -117,10 +117,13 @@ def create_staff(
     if not link:
         minimum = int(current_app.config["PASSWORD_MIN_LENGTH"])
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-        problem = accounts.password_problem(password, minimum)
+        problem = accounts.password_problem(
+            password, minimum, [email, name, municipality.name, municipality.code]
+        )
         if problem:
             raise click.ClickException(
-                f"password refused ({problem}): use at least {minimum} characters, varied"
+                f"password refused ({problem}): use at least {minimum} characters, not a "
+                "common password or pattern, nor your name, e-mail or municipality"
             )
     try:
         user = accounts.create_user(
@@ -267,6 +270,9 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(send_reminders_command)
     app.cli.add_command(purge_command)
     app.cli.add_command(responses_group)
+    from .staff.sso.cli import sso_command
+
+    app.cli.add_command(sso_command)
     from .setup_cli import municipality_group, team_group
 
     app.cli.add_command(municipality_group)

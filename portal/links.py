@@ -207,23 +207,7 @@ def find_by_token(token: str) -> Invitation | None:
 
 def revoke(invitation: Invitation) -> bool:
     """Revoke an invitation's link; False if it was already answered or revoked. Caller commits."""
-    if invitation.status in (InvitationStatus.COMPLETED, InvitationStatus.REVOKED):
-        return False
-    invitation.set_status(InvitationStatus.REVOKED)
-    invitation.revoked_at = utcnow()
-    return True
-
-
-#: Statuses in which a link can be replaced: no consent yet. (Drafts no longer hang on the
-#: secret, parent/drafts.py, but a consented family is answering and needs no new link.)
-ROTATABLE_STATUSES = frozenset(
-    {
-        InvitationStatus.CREATED,
-        InvitationStatus.SENT,
-        InvitationStatus.DELIVERY_FAILED,
-        InvitationStatus.OPENED,
-    }
-)
+    return invitation.revoke()
 
 
 @dataclass(frozen=True)
@@ -248,7 +232,7 @@ def new_link(invitation: Invitation) -> NewLink:
     """Draw another link for an invitation (the only way to send a link again: only a hash of
     a secret is stored). Refused once the parent has consented: the draft hangs on the secret
     of the link they consented with, and a new link would open an empty one."""
-    if InvitationStatus(invitation.status) not in ROTATABLE_STATUSES:
+    if not invitation.accepts_new_link():
         raise ValueError(f"cannot replace the link of a {invitation.status} invitation")
     secret = new_secret()
     return NewLink(invitation, make_token(secret), secret_hash(secret))

@@ -21,12 +21,9 @@ from sqlalchemy import and_, delete, or_, select
 
 from . import audit, stores
 from .extensions import db
-from .models.personal import ConsentRecord, DeliveryAttempt, Invitation, InvitationStatus
+from .models.personal import ENDED_STATUSES, ConsentRecord, DeliveryAttempt, Invitation, values
 from .models.responses import Draft
 from .timeutil import month_of, utcnow
-
-#: Statuses whose day of change is the day the invitation closed.
-_ENDED = (InvitationStatus.COMPLETED, InvitationStatus.DECLINED, InvitationStatus.REVOKED)
 
 
 @dataclass
@@ -56,10 +53,11 @@ def _days(name: str) -> timedelta:
 
 def closed_before(cutoff: datetime):  # noqa: ANN201  (a SQL condition)
     """Invitations closed before ``cutoff``: ended by a status before that day, or expired."""
-    ended = [s.value for s in _ENDED]
+    # ENDED_STATUSES: statuses whose day of change is the day the invitation closed.
+    ended = values(ENDED_STATUSES)
     return or_(
         and_(Invitation.status.in_(ended), Invitation.status_changed_on < cutoff.date()),
-        and_(Invitation.status.not_in(ended), Invitation.expires_at <= cutoff),
+        and_(Invitation.status.not_in(ended), Invitation.is_expired(cutoff)),
     )
 
 

@@ -26,6 +26,7 @@ from portal.extensions import db
 from portal.models.personal import Municipality
 
 from .evaluation_data import add_responses
+from .translation_helpers import catalogue
 
 EXPECTED_SHARE = 5 / 15
 MUNICIPALITY = "0101"
@@ -211,12 +212,11 @@ cat(sprintf("%.6f\\n", sum(d$daycare_coop[shown] == "{level}", na.rm = TRUE) / s
 @pytest.mark.skipif(shutil.which("Rscript") is None,
                     reason="R is not installed (CI installs r-base-core)")
 def test_r_script_reads_the_csv_with_types_labels_and_the_same_share(release):
-    for lang, level, label in (
-        ("da", "Lidt enig", "Samarbejdet mellem sundhedsplejersken og dagtilbuddet var godt for "
-                            "mit barn."),
-        ("en", "Agree a little", "The cooperation between the health visitor and the daycare "
-                                 "was good for my child."),
-    ):
+    question = ("The cooperation between the health visitor and the daycare was good for my "
+                "child.")
+    for lang, level in (("da", "Lidt enig"), ("en", "Agree a little")):
+        # The label the catalogue gives today, so a reviewed wording does not break the test.
+        label = catalogue(lang)[question].string
         script = f'lang <- "{lang}"\n' + R_CHECK.format(label=label, level=level)
         result = subprocess.run(["Rscript", "-e", script], cwd=release, capture_output=True,
                                 text=True, timeout=120)

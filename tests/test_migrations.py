@@ -35,6 +35,7 @@ def test_upgrade_builds_both_stores_as_the_models_say(tmp_path, store_urls):
         personal_tables = set(inspect(db.engines["personal"]).get_table_names())
         response_tables = set(inspect(db.engines["responses"]).get_table_names())
     assert {"invitation", "consent_record", "alembic_version"} <= personal_tables
+    assert {"identity_provider", "external_identity", "sso_used_assertion"} <= personal_tables
     assert response_tables == {
         "response", "draft", "pending_submission", "release", "release_file", "text_review",
         "alembic_version",

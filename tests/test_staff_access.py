@@ -160,18 +160,24 @@ def test_wrong_password_and_unknown_address_get_the_same_answer(app):
     assert f'value="{email}"' in wrong.get_data(as_text=True)
 
 
-def test_login_is_throttled_per_account(app):
-    app.config["LOGIN_LIMIT_PER_ACCOUNT"] = "3 per 15 minutes"
+def test_login_is_throttled_per_account_and_address(app):
+    """Wrong passwords slow down whoever types them there, not the account everywhere (the
+    old per-account lockout refused the right password from any browser: issue 18)."""
+    app.config["LOGIN_LIMIT_PER_PAIR"] = "3 per 15 minutes"
     _, email = make_staff(app)
     for _ in range(3):
         assert Staff(app.test_client()).login(email, "wrong").status_code == 200
-    # Even the right password is refused now, from any browser.
+    # From here, even the right password waits now.
     response = Staff(app.test_client()).login(email)
     assert response.status_code == 429
     assert "Vent 15 minutter" in response.get_data(as_text=True)
     # Another account from the same address is not locked out by this one.
     _, other = make_staff(app)
     assert Staff(app.test_client()).login(other).status_code == 303
+    # Nor is the same account from another address.
+    elsewhere = Staff(app.test_client())
+    elsewhere.client.environ_base["REMOTE_ADDR"] = "127.0.0.9"
+    assert elsewhere.login(email).status_code == 303
 
 
 def test_login_is_throttled_per_address(app):
@@ -183,8 +189,8 @@ def test_login_is_throttled_per_address(app):
     assert client.login(email).status_code == 429
 
 
-def test_a_successful_login_clears_the_account_counter(app):
-    app.config["LOGIN_LIMIT_PER_ACCOUNT"] = "3 per 15 minutes"
+def test_a_successful_login_clears_the_counter_of_that_place(app):
+    app.config["LOGIN_LIMIT_PER_PAIR"] = "3 per 15 minutes"
     _, email = make_staff(app)
     for _ in range(2):
         Staff(app.test_client()).login(email, "wrong")

@@ -9,13 +9,23 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 BOM = "\ufeff"
 DIALECTS = ("csv", "excel")
-#: A spreadsheet runs a cell starting with one of these as a formula ("CSV injection").
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: A spreadsheet runs a cell starting with one of these as a formula ("CSV injection"). Excel
+#: also reads the full-width and small forms (typed with an East Asian input method) as the
+#: ASCII ones, so ``＝1+1`` is a formula too.
+FORMULA_STARTS = (
+    "=", "+", "-", "@", "\t", "\r", "\n",
+    "\uff1d", "\uff0b", "\uff0d", "\uff20",  # full-width ＝ ＋ － ＠
+    "\ufe66", "\ufe62", "\ufe63", "\ufe6b",  # small ﹦ ﹢ ﹣ ﹫
+)
+#: A cell that is only a number ("-3", "+4.5") is read as that number by every program and
+#: never runs anything, so it is left alone: R, LibreOffice and Stata users get their numbers.
+_PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
 #: Rows per chunk: few enough to keep memory flat, enough to keep per-chunk overhead low.
 ROWS_PER_CHUNK = 500
 
@@ -37,8 +47,19 @@ _DIALECT_CLASSES: dict[str, type[csv.Dialect]] = {"csv": RFC4180, "excel": Danis
 
 
 def neutralise(value: Any) -> Any:
-    """Text a spreadsheet would run as a formula gets a leading single quote; the rest is as is."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    """Text a spreadsheet would run as a formula gets a leading single quote; the rest is as is.
+
+    Leading spaces do not hide a formula (LibreOffice and Excel skip them), and a plain number
+    stays a number. The quote is the one mark every spreadsheet knows as "this is text"; Excel
+    hides it, LibreOffice and R show it, and since it is only ever added in front of one of
+    ``FORMULA_STARTS`` an R user removes it exactly with the one line in docs/security.md
+    ("Exports and spreadsheets").
+    """
+    if not isinstance(value, str) or _PLAIN_NUMBER.fullmatch(value):
+        return value
+    # Text that already starts with quotes before a formula character gets one more, so that
+    # removing one quote in front of a formula character always gives the original back.
+    if value.lstrip("'").lstrip(" ").startswith(FORMULA_STARTS):
         return "'" + value
     return value
 

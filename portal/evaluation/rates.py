@@ -12,16 +12,19 @@ from dataclasses import dataclass, field
 from sqlalchemy import ColumnElement, func
 
 from ..extensions import db
-from ..models.personal import Invitation, InvitationStatus, Municipality
+from ..models.personal import (
+    ANSWERED_STATUSES,
+    CONSENTED_STATUSES,
+    NOT_SENT_STATUSES,
+    Invitation,
+    InvitationStatus,
+    Municipality,
+)
 from .disclosure import shown_count
 
 STAGES = ("invited", "sent", "opened", "consented", "completed", "declined")
 
 _S = InvitationStatus
-#: Statuses that mean the link reached the family (or was handed over on the spot).
-_NOT_SENT = {_S.CREATED.value, _S.DELIVERY_FAILED.value}
-_CONSENTED = {_S.CONSENTED.value, _S.COMPLETED.value}
-_ANSWERED = {_S.OPENED.value, _S.CONSENTED.value, _S.COMPLETED.value, _S.DECLINED.value}
 
 
 @dataclass
@@ -83,11 +86,11 @@ def response_rates(
     for key, when, code, status, was_opened, n in db.session.execute(statement):
         row = rows.setdefault((key, when, code), RateRow(key, when, code))
         row.counts["invited"] += n
-        if status not in _NOT_SENT or was_opened:
+        if status not in NOT_SENT_STATUSES or was_opened:
             row.counts["sent"] += n
-        if was_opened or status in _ANSWERED:
+        if was_opened or status in ANSWERED_STATUSES:
             row.counts["opened"] += n
-        if status in _CONSENTED:
+        if status in CONSENTED_STATUSES:
             row.counts["consented"] += n
         if status == _S.COMPLETED.value:
             row.counts["completed"] += n

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models.personal import Invitation, InvitationStatus, Municipality
+from ..models.personal import NOT_SENT_STATUSES, Invitation, InvitationStatus, Municipality
 from ..models.tallies import InvitationTally
 
 _S = InvitationStatus
@@ -29,7 +29,6 @@ STAGE_OUTCOMES = {
     "completed": frozenset({"completed"}),
     "declined": frozenset({"declined"}),
 }
-_NOT_SENT = {_S.CREATED.value, _S.DELIVERY_FAILED.value}
 _FINAL = {_S.CONSENTED.value: "consented", _S.COMPLETED.value: "completed",
           _S.DECLINED.value: "declined"}
 
@@ -43,7 +42,7 @@ def outcome(status: str, opened: bool) -> str:
         return _FINAL[status]
     if opened or status == _S.OPENED.value:
         return "opened"
-    if status in _NOT_SENT:
+    if status in NOT_SENT_STATUSES:
         return "not_sent"
     return "sent"
 

@@ -10,7 +10,8 @@ from datetime import date, datetime
 from typing import Any
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, and_, case
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -29,17 +30,38 @@ class InvitationStatus(enum.StrEnum):
     REVOKED = "revoked"
 
 
+# Every set of statuses the portal acts on lives here, beside the transitions below.
+_S = InvitationStatus
 #: Statuses after which a link can no longer be answered.
-FINAL_STATUSES = frozenset({InvitationStatus.COMPLETED, InvitationStatus.REVOKED})
+FINAL_STATUSES = frozenset({_S.COMPLETED, _S.REVOKED})
+#: Stored statuses that end an invitation whatever its date (its contact is purged later).
+ENDED_STATUSES = frozenset({_S.COMPLETED, _S.DECLINED, _S.REVOKED})
 #: Statuses that end an invitation's follow-up: no reminders, contact details purged later.
-CLOSED_STATUSES = frozenset(
-    {
-        InvitationStatus.COMPLETED,
-        InvitationStatus.DECLINED,
-        InvitationStatus.REVOKED,
-        InvitationStatus.EXPIRED,
-    }
-)
+CLOSED_STATUSES = ENDED_STATUSES | {_S.EXPIRED}
+#: Statuses in which a link can be replaced: no consent yet. (Drafts no longer hang on the
+#: secret, parent/drafts.py, but a consented family is answering and needs no new link.)
+ROTATABLE_STATUSES = frozenset({_S.CREATED, _S.SENT, _S.DELIVERY_FAILED, _S.OPENED})
+#: Statuses from which a person acting on the link makes the invitation ``opened``.
+UNOPENED_STATUSES = frozenset({_S.CREATED, _S.SENT, _S.DELIVERY_FAILED})
+#: Reminders go to families who got the invitation and have not finished or said no.
+REMINDABLE_STATUSES = frozenset({_S.SENT, _S.OPENED, _S.CONSENTED})
+#: Statuses that mean the link never reached the family (unless it was opened anyway).
+NOT_SENT_STATUSES = frozenset({_S.CREATED, _S.DELIVERY_FAILED})
+#: Statuses that mean the family opened the link and acted on it (the rates' "opened").
+ANSWERED_STATUSES = frozenset({_S.OPENED, _S.CONSENTED, _S.COMPLETED, _S.DECLINED})
+#: Statuses that mean the family consented (the rates' "consented").
+CONSENTED_STATUSES = frozenset({_S.CONSENTED, _S.COMPLETED})
+
+
+def values(statuses: frozenset[InvitationStatus]) -> list[str]:
+    """The stored strings of a set of statuses, sorted, for ``IN`` clauses."""
+    return sorted(s.value for s in statuses)
+
+
+def past_expiry(expires_at: Any, now: datetime | None = None) -> Any:
+    """The expiry rule: a link works until, not at, ``expires_at``. Takes a datetime or a
+    column (then gives a SQL clause); ``Invitation.is_expired`` and the parent pages use it."""
+    return expires_at <= (now or utcnow())
 
 
 class Role(enum.StrEnum):
@@ -167,19 +189,80 @@ class Invitation(db.Model):
         passive_deletes=True,
     )
 
-    def is_expired(self, now: datetime | None = None) -> bool:
-        return (now or utcnow()) >= self.expires_at
+    # The lifecycle. The status is stored as the last transition left it; "expired" is never
+    # stored but derived from ``expires_at``, here only, in Python and in SQL alike.
 
-    def effective_status(self, now: datetime | None = None) -> InvitationStatus:
+    @hybrid_method
+    def is_expired(self, now: datetime | None = None) -> Any:
+        """Past its date (``Invitation.is_expired(now)`` is the same test as a SQL clause)."""
+        return past_expiry(self.expires_at, now)
+
+    @hybrid_method
+    def effective_status(self, now: datetime | None = None) -> Any:
         """The status staff see: an unanswered invitation past its date is expired."""
         status = InvitationStatus(self.status)
         if status not in CLOSED_STATUSES and self.is_expired(now):
             return InvitationStatus.EXPIRED
         return status
 
+    @effective_status.expression
+    def effective_status(cls, now: datetime | None = None) -> Any:  # noqa: N805
+        return case(
+            (
+                and_(cls.status.not_in(values(CLOSED_STATUSES)), cls.is_expired(now)),
+                InvitationStatus.EXPIRED.value,
+            ),
+            else_=cls.status,
+        )
+
     def set_status(self, status: InvitationStatus) -> None:
         self.status = status.value
         self.status_changed_on = utcnow().date()
+
+    def accepts_new_link(self) -> bool:
+        """Whether another link may be drawn for it (see ROTATABLE_STATUSES)."""
+        return InvitationStatus(self.status) in ROTATABLE_STATUSES
+
+    def record_delivery(self, ok: bool) -> None:
+        """A message with its link was delivered (``ok``) or not. Caller commits."""
+        status = InvitationStatus(self.status)
+        if ok:
+            self.last_sent_at = utcnow()
+            if status in (InvitationStatus.CREATED, InvitationStatus.DELIVERY_FAILED):
+                self.set_status(InvitationStatus.SENT)
+        elif status is InvitationStatus.CREATED:
+            self.set_status(InvitationStatus.DELIVERY_FAILED)
+
+    def mark_opened(self) -> None:
+        """A person acted on the link (a scanner never posts a form). Caller commits."""
+        if self.status in UNOPENED_STATUSES:
+            self.set_status(InvitationStatus.OPENED)
+        if self.opened_at is None:
+            self.opened_at = utcnow()
+
+    def record_decision(self, decision: bool) -> None:
+        """The parent's consent decision moves the status, unless the invitation is final."""
+        if InvitationStatus(self.status) not in FINAL_STATUSES:
+            self.set_status(InvitationStatus.CONSENTED if decision else InvitationStatus.DECLINED)
+
+    def complete(self) -> bool:
+        """The answers were submitted; False if it was completed already. Caller commits."""
+        if self.status == InvitationStatus.COMPLETED:
+            return False
+        self.set_status(InvitationStatus.COMPLETED)
+        return True
+
+    def can_revoke(self) -> bool:
+        """Not yet answered or revoked."""
+        return self.status not in FINAL_STATUSES
+
+    def revoke(self) -> bool:
+        """Revoke it; False if it was already answered or revoked. Caller commits."""
+        if not self.can_revoke():
+            return False
+        self.set_status(InvitationStatus.REVOKED)
+        self.revoked_at = utcnow()
+        return True
 
 
 class InvitationLink(db.Model):
@@ -262,6 +345,12 @@ class StaffUser(UserMixin, db.Model):
     mfa_enrolled_at: Mapped[datetime | None] = mapped_column(DateTime)
     #: The TOTP time step of the last accepted code: a code is accepted once, never again.
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    #: Wrong codes in a row (issue 18): past MFA_MAX_FAILURES authenticator codes the code is
+    #: locked (``totp_locked_at``) and only a recovery code or an admin's reset opens it; past
+    #: RECOVERY_MAX_FAILURES recovery codes only the reset does.
+    totp_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    recovery_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    totp_locked_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     municipality: Mapped[Municipality] = relationship()
     team: Mapped[Team | None] = relationship()
@@ -286,7 +375,8 @@ class RecoveryCode(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id", ondelete="CASCADE"))
     #: ``<salt hex>$<sha256 hex of salt + code>``.
-    code_hash: Mapped[str] = mapped_column(String(128))
+    #: scrypt, like passwords (older codes: salted SHA-256); see staff.mfa.
+    code_hash: Mapped[str] = mapped_column(String(255))
     used_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     user: Mapped[StaffUser] = relationship(back_populates="recovery_codes")

@@ -7,7 +7,7 @@ from typing import Any
 
 from .. import mixing
 from ..extensions import db
-from ..models.personal import Invitation, InvitationStatus
+from ..models.personal import Invitation
 from ..models.responses import Draft
 from ..questionnaires import Definition
 from ..questionnaires.answers import final_answers, merge
@@ -90,6 +90,5 @@ def repair(key: DraftKey | None, invitation: Invitation) -> bool:
 
 
 def _mark_completed(invitation: Invitation) -> None:
-    if invitation.status != InvitationStatus.COMPLETED:
-        invitation.set_status(InvitationStatus.COMPLETED)
+    if invitation.complete():
         db.session.commit()

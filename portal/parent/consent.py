@@ -14,13 +14,7 @@ from flask_babel import format_date, gettext
 
 from .. import municipalities
 from ..extensions import db
-from ..models.personal import (
-    FINAL_STATUSES,
-    ConsentRecord,
-    Invitation,
-    InvitationStatus,
-    Municipality,
-)
+from ..models.personal import ConsentRecord, Invitation, Municipality
 
 DEFAULT_FILE = Path(__file__).parent.parent / "consent" / "default.toml"
 
@@ -196,7 +190,6 @@ def record_consent(
         language=language,
     )
     db.session.add(record)
-    if InvitationStatus(invitation.status) not in FINAL_STATUSES:
-        invitation.set_status(InvitationStatus.CONSENTED if decision else InvitationStatus.DECLINED)
+    invitation.record_decision(decision)
     db.session.commit()
     return record

@@ -20,6 +20,7 @@ from flask import (
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, generate_csrf
+from werkzeug.exceptions import HTTPException
 
 from .. import links
 from ..extensions import db, limiter
@@ -124,7 +125,11 @@ def _csrf_failed(error: CSRFError) -> Any:
         if refused is not None:
             return refused
         g.csrf_failed = True
-        return page(**(request.view_args or {}))
+        try:
+            return page(**(request.view_args or {}))
+        except HTTPException as refused:
+            # A 404 for a page that does not exist, raised inside this handler, was a 500.
+            return current_app.handle_http_exception(refused)
     flash(_("The page had been open for a long time. Please try again."))
     return redirect(request.path, code=303)
 
@@ -204,15 +209,7 @@ def language() -> Any:
 
 def _mark_opened() -> None:
     """A person acted on the link (a scanner never posts a form): record ``opened``."""
-    invitation = _invitation()
-    if invitation.status in (
-        InvitationStatus.CREATED,
-        InvitationStatus.SENT,
-        InvitationStatus.DELIVERY_FAILED,
-    ):
-        invitation.set_status(InvitationStatus.OPENED)
-    if invitation.opened_at is None:
-        invitation.opened_at = utcnow()
+    _invitation().mark_opened()
     db.session.commit()
 
 

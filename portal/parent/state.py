@@ -15,8 +15,7 @@ from sqlalchemy import Row, Select, bindparam
 
 from .. import stores
 from ..extensions import db
-from ..models.personal import ConsentRecord, Invitation
-from ..timeutil import utcnow
+from ..models.personal import ConsentRecord, Invitation, past_expiry
 
 _LATEST_DECISION = (
     db.select(ConsentRecord.decision)
@@ -53,7 +52,7 @@ class LinkState:
         return bool(self.decision)
 
     def is_expired(self, now: datetime | None = None) -> bool:
-        return (now or utcnow()) >= self.expires_at
+        return past_expiry(self.expires_at, now)
 
 
 def load_link(invitation_id: int) -> LinkState | None:

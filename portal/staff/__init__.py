@@ -8,9 +8,19 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 #: The only staff endpoints reachable without a login.
 PUBLIC_ENDPOINTS = frozenset(
     {"staff.login", "staff.set_password", "staff.mfa", "staff.mfa_enrol", "staff.mfa_enrol_qr"}
+    # Sign-in through the municipality's identity provider (portal/staff/sso/).
+    | {"staff.login_municipality", "staff.sso_callback", "staff.saml_acs", "staff.saml_finish",
+       "staff.saml_metadata", "staff.sso_logged_out"}
 )
 
-from . import organisations, routes, second_factor, translation_preview  # noqa: E402, F401
+from . import (  # noqa: E402, F401
+    organisations,
+    password_change,
+    routes,
+    second_factor,
+    sso,
+    translation_preview,
+)
 from .auth import protect  # noqa: E402
 
 protect(bp, PUBLIC_ENDPOINTS)

@@ -3,12 +3,14 @@ health visitors and coordinators; admins manage everyone."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import Select, func
 
 from .. import audit
 from ..extensions import db
 from ..models.personal import Municipality, Role, StaffUser, Team
-from . import auth
+from . import auth, notices, passwords
 from .contacts import ContactError, parse_email
 
 
@@ -56,7 +58,11 @@ def manageable_users(actor: StaffUser) -> Select:
     if actor.role == Role.ADMIN:
         return query
     if actor.role == Role.COORDINATOR:
-        return query.filter_by(municipality_id=actor.municipality_id)
+        # Only those ``can_manage`` allows: the municipality's admins and evaluators would be
+        # listed with links that answer 404.
+        return query.filter_by(municipality_id=actor.municipality_id).where(
+            StaffUser.role.in_(assignable_roles(actor))
+        )
     return query.where(False)
 
 
@@ -134,23 +140,66 @@ def update_user(
             changed=changed, role=user.role, active=user.active,
         )
     db.session.commit()
+    if "active" in changed and not user.active:
+        notices.notify(user, "deactivated")
+    elif "role" in changed:
+        notices.notify(user, "role_changed")
     return changed
 
 
 def set_password(user: StaffUser, password: str, actor: str) -> None:
-    """Store a new password and end every session of the user. Commits."""
+    """Store a new password (NFC-normalised, see ``auth.hash_password``), end every session of
+    the user and e-mail them that it changed. Commits."""
     user.password_hash = auth.hash_password(password)
     auth.end_all_sessions(user)
     audit.record(actor, "user.password_set", f"staff:{user.id}")
     db.session.commit()
+    notices.notify(user, "password_changed")
 
 
-def password_problem(password: str, min_length: int) -> str | None:
-    """Why a password is refused, as a code, or None."""
-    if len(password) < min_length:
-        return "too_short"
-    if len(password) > 1024:
-        return "too_long"
-    if len(set(password)) < 5:
-        return "too_simple"
+def password_problem(
+    password: str, min_length: int, context: Iterable[str | None] = ()
+) -> str | None:
+    """Why a password is refused, as a code, or None. ``context``: the user's name, e-mail
+    address, municipality (``user_context``). See ``passwords.problem``."""
+    return passwords.problem(password, min_length, context)
+
+
+def user_context(user: StaffUser) -> list[str | None]:
+    """The words a password of this user must not be made of."""
+    municipality = user.municipality
+    return [user.name, user.email, municipality.name if municipality else None,
+            municipality.code if municipality else None]
+
+
+def change_own_password(
+    user: StaffUser, current: str, new: str, confirm: str, address: str
+) -> auth.Login | str | None:
+    """Self-service change: the current password, then the new one twice. Returns why it was
+    refused (a code for ``labels.ERROR``, or an ``auth.Login`` saying how long to wait) or None
+    when changed (every other session of the user ended; the caller starts this one again).
+    Commits.
+
+    A wrong current password counts like a failed login from this address, so the page is no
+    way round the login limits."""
+    attempt = auth.LoginAttempt(user.email, address, auth.device_nonce(user.id))
+    outcome, wait = attempt.gate()
+    if outcome != "ok":
+        return auth.Login(outcome, None, wait)
+    db.session.commit()  # hash outside the transaction (see auth.authenticate)
+    if not auth.verify_password(user.password_hash, current):
+        attempt.failed()
+        audit.record(audit.staff_actor(user.id), "user.password_change_failed",
+                     f"staff:{user.id}", reason="wrong_current")
+        db.session.commit()
+        return "wrong_current"
+    if passwords.normalise(new) != passwords.normalise(confirm):
+        return "mismatch"
+    from flask import current_app
+
+    problem = password_problem(new, int(current_app.config["PASSWORD_MIN_LENGTH"]),
+                               user_context(user))
+    if problem:
+        return problem
+    set_password(user, new, audit.staff_actor(user.id))
     return None

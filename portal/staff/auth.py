@@ -9,18 +9,21 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
+import unicodedata
 from collections.abc import Callable, Iterable
 from functools import cache, wraps
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import limits
 from flask import (
     Blueprint,
     Flask,
     abort,
+    after_this_request,
     current_app,
     flash,
     g,
+    has_request_context,
     redirect,
     request,
     session,
@@ -144,7 +147,16 @@ def _unauthorized() -> Any:
 
 def safe_next(target: str | None) -> str | None:
     """A local staff path to go back to after login, or None (no open redirects)."""
-    if target and target.startswith("/staff/") and "//" not in target and "\\" not in target:
+    if (
+        target
+        and len(target) <= 2000
+        and target.startswith("/staff/")
+        and "//" not in target
+        and "\\" not in target
+        # Control characters (CR LF would split the Location header) and spaces of any kind.
+        and target.isprintable()
+        and " " not in target
+    ):
         return target.rstrip("?")
     return None
 
@@ -154,43 +166,73 @@ def safe_next(target: str | None) -> str | None:
 
 def hash_password(password: str) -> str:
     # "scrypt" is werkzeug's default cost (n=2**15, r=8, p=1); tests lower n to stay quick.
+    # NFC first: "blå" is one password however the keyboard sends the å.
     return generate_password_hash(
-        password, method=current_app.config.get("PASSWORD_HASH_METHOD") or "scrypt"
+        unicodedata.normalize("NFC", password),
+        method=current_app.config.get("PASSWORD_HASH_METHOD") or "scrypt",
     )
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     """Check a password; without a hash (no such user, no password yet) it takes as long."""
+    composed = unicodedata.normalize("NFC", password)
     if not password_hash:
-        check_password_hash(_dummy_hash(), password)
+        check_password_hash(_dummy_hash(), composed)
         return False
-    return check_password_hash(password_hash, password)
+    if check_password_hash(password_hash, composed):
+        return True
+    # Hashes from before NFC normalisation hold whatever the browser sent; one set in
+    # decomposed form is still accepted (and replaced at the next password change).
+    decomposed = unicodedata.normalize("NFD", password)
+    return decomposed != composed and check_password_hash(password_hash, decomposed)
 
 
-def authenticate(email: str, password: str, address: str) -> tuple[str, StaffUser | None]:
-    """Try a login: ("ok", user), ("failed", None) or ("throttled", None). Audits and commits."""
+class Login(NamedTuple):
+    """What a password attempt came to. ``outcome``: ``ok``, ``failed``, ``throttled`` (this
+    address or device guessed too often) or ``protected`` (the account is being guessed at
+    from many places; only a device or address it signed in from before may try now).
+    ``wait``: seconds until trying again makes sense."""
+
+    outcome: str
+    user: StaffUser | None = None
+    wait: int = 0
+
+
+def authenticate(email: str, password: str, address: str) -> Login:
+    """Try a login. Audits and commits. See "login throttling" below for who waits when."""
     from .. import audit
 
     email = email.strip().lower()
     user = db.session.execute(db.select(StaffUser).filter_by(email=email)).scalar_one_or_none()
-    found = (user.id, user.password_hash, user.active) if user else None
+    found = (user.id, user.password_hash, user.active and _password_allowed(user)) if user else None
     subject = f"staff:{user.id}" if user else None
     # End the read before hashing: scrypt takes a noticeable fraction of a second, and on
     # SQLite a POST's transaction holds the write lock that parents' answers wait for.
     db.session.commit()
-    if not login_allowed(email, address):
-        audit.record("anonymous", "login.throttled", subject)
+    attempt = LoginAttempt(email, address, device_nonce(found[0]) if found else None)
+    outcome, wait = attempt.gate()
+    if outcome != "ok":
+        audit.record("anonymous", "login.throttled", subject, reason=outcome)
         db.session.commit()
-        return "throttled", None
+        security_event("login.throttled", reason=outcome, subject=subject)
+        return Login(outcome, None, wait)
     if verify_password(found[1] if found else None, password) and found and found[2]:
-        clear_failed_logins(email)
+        attempt.succeeded()
         audit.record(f"staff:{found[0]}", "login.succeeded", subject)
         db.session.commit()
-        return "ok", db.session.get(StaffUser, found[0])
-    record_failed_login(email, address)
+        return Login("ok", db.session.get(StaffUser, found[0]))
+    attempt.failed()
     audit.record("anonymous", "login.failed", subject)
     db.session.commit()
-    return "failed", None
+    return Login("failed")
+
+
+def _password_allowed(user: StaffUser) -> bool:
+    # A municipality that signs in through its identity provider has no password logins
+    # (the provider decides who gets in); admins keep theirs to reach the portal when it fails.
+    from .sso.provisioning import uses_identity_provider
+
+    return user.role == Role.ADMIN or not uses_identity_provider(user.municipality_id)
 
 
 def _link_serializer() -> URLSafeTimedSerializer:
@@ -229,39 +271,183 @@ def user_for_password_token(token: str) -> StaffUser | None:
 
 
 # --- login throttling -------------------------------------------------------------------------
+#
+# Failed passwords are counted three ways, and none of them lets a stranger lock a victim out:
+#
+# * per account *and* address, or per device once the browser has signed in to the account
+#   before (a signed device cookie): ``LOGIN_LIMIT_PER_PAIR``, tiers that grow (a few minutes,
+#   then an hour, then a day). Only whoever guesses from there waits.
+# * per address across accounts (``LOGIN_LIMIT_PER_ADDRESS``): one address trying many
+#   accounts. A device cookie of the account is not held back by it.
+# * per account across addresses (``LOGIN_LIMIT_PER_ACCOUNT``): many addresses guessing one
+#   account. Used up, it "protects" the account: only a device or address that has signed in
+#   to it before may try, still at its own pace. The right password from the victim's own
+#   browser or office keeps working however hard the account is hammered from elsewhere.
+#
+# Counters live in the rate-limit store (memory, or Redis shared by every worker); keys are
+# hashes, so the store never holds an e-mail address.
+
+DEVICE_COOKIE = "portal_device"
+#: Accounts one browser remembers (a shared office PC has several users).
+DEVICE_COOKIE_USERS = 5
 
 
-def _limits() -> tuple[limits.RateLimitItem, limits.RateLimitItem]:
-    config = current_app.config
-    return (
-        limits.parse(config["LOGIN_LIMIT_PER_ACCOUNT"]),
-        limits.parse(config["LOGIN_LIMIT_PER_ADDRESS"]),
-    )
+def _key(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
 
 
 def _account_key(email: str) -> str:
-    # Hashed, so a shared store (Redis) never holds staff addresses.
-    return hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+    return _key(email.strip().lower())
 
 
-def login_allowed(email: str, address: str) -> bool:
-    """False while the account or the address has used up its failed attempts."""
-    per_account, per_address = _limits()
+def _items(name: str) -> list[limits.RateLimitItem]:
+    return limits.parse_many(str(current_app.config[name]))
+
+
+def _wait(items: list[limits.RateLimitItem], namespace: str, key: str) -> int:
+    """Seconds until ``key`` may try again under every one of ``items`` (0: now)."""
     strategy = limiter.limiter
-    return strategy.test(per_account, "login-account", _account_key(email)) and strategy.test(
-        per_address, "login-address", address
-    )
+    wait = 0.0
+    for item in items:
+        if not strategy.test(item, namespace, key):
+            reset = strategy.get_window_stats(item, namespace, key).reset_time
+            wait = max(wait, reset - time.time(), 1)
+    return int(wait + 0.999)
 
 
-def record_failed_login(email: str, address: str) -> None:
-    per_account, per_address = _limits()
-    limiter.limiter.hit(per_account, "login-account", _account_key(email))
-    limiter.limiter.hit(per_address, "login-address", address)
+def _hit(items: list[limits.RateLimitItem], namespace: str, key: str) -> None:
+    for item in items:
+        limiter.limiter.hit(item, namespace, key)
 
 
-def clear_failed_logins(email: str) -> None:
-    per_account, _ = _limits()
-    limiter.limiter.clear(per_account, "login-account", _account_key(email))
+def _known_key(email: str, address: str) -> str:
+    return f"login-known/{_key(email.strip().lower(), address)}"
+
+
+def remember_address(email: str, address: str) -> None:
+    """This address completed a login of this account (both factors)."""
+    days = float(current_app.config["LOGIN_KNOWN_DAYS"])
+    limiter.limiter.storage.incr(_known_key(email, address), int(days * 86400))
+
+
+def is_known_address(email: str, address: str) -> bool:
+    return bool(limiter.limiter.storage.get(_known_key(email, address)))
+
+
+class LoginAttempt:
+    """One password attempt for ``email`` from ``address`` (and a device nonce, if the browser
+    holds this account's device cookie). Plain: testable without a request."""
+
+    def __init__(self, email: str, address: str, device: str | None = None):
+        self.account = _account_key(email)
+        self.email = email.strip().lower()
+        self.address = address
+        self.device = device
+        self.pair = _key(self.email, address)
+
+    def gate(self) -> tuple[str, int]:
+        """("ok", 0) or (why not, seconds to wait), before the password is even checked."""
+        if self.device:
+            wait = _wait(_items("LOGIN_LIMIT_PER_PAIR"), "login-device", self.device)
+            return ("throttled", wait) if wait else ("ok", 0)
+        wait = max(
+            _wait(_items("LOGIN_LIMIT_PER_PAIR"), "login-pair", self.pair),
+            _wait(_items("LOGIN_LIMIT_PER_ADDRESS"), "login-address", self.address),
+        )
+        if wait:
+            return "throttled", wait
+        if not is_known_address(self.email, self.address):
+            wait = _wait(_items("LOGIN_LIMIT_PER_ACCOUNT"), "login-account", self.account)
+            if wait:
+                return "protected", wait
+        return "ok", 0
+
+    def failed(self) -> None:
+        if self.device:
+            _hit(_items("LOGIN_LIMIT_PER_PAIR"), "login-device", self.device)
+        else:
+            _hit(_items("LOGIN_LIMIT_PER_PAIR"), "login-pair", self.pair)
+            _hit(_items("LOGIN_LIMIT_PER_ADDRESS"), "login-address", self.address)
+        # Counted from everywhere: it is how an attack on the account shows.
+        _hit(_items("LOGIN_LIMIT_PER_ACCOUNT"), "login-account", self.account)
+
+    def succeeded(self) -> None:
+        # Only this place's counter starts again: the account's keeps counting an attack
+        # from elsewhere, which the right password here says nothing about.
+        strategy = limiter.limiter
+        for item in _items("LOGIN_LIMIT_PER_PAIR"):
+            if self.device:
+                strategy.clear(item, "login-device", self.device)
+            strategy.clear(item, "login-pair", self.pair)
+
+
+def _device_serializer() -> URLSafeTimedSerializer:
+    config = current_app.config
+    keys = [*config.get("SECRET_KEY_FALLBACKS", []), config["SECRET_KEY"]]
+    return URLSafeTimedSerializer(keys, salt="staff-device")
+
+
+def device_cookie_name() -> str:
+    secure = current_app.config["SESSION_COOKIE_SECURE"]
+    return ("__Host-" if secure else "") + DEVICE_COOKIE
+
+
+def _device_entries() -> list[list[Any]]:
+    if not has_request_context():
+        return []
+    raw = request.cookies.get(device_cookie_name())
+    if not raw or len(raw) > 2048:
+        return []
+    max_age = int(float(current_app.config["LOGIN_KNOWN_DAYS"]) * 86400)
+    try:
+        data = _device_serializer().loads(raw, max_age=max_age)
+    except (BadSignature, SignatureExpired, UnicodeError, ValueError):
+        return []
+    if not isinstance(data, list):
+        return []
+    return [entry for entry in data if isinstance(entry, list) and len(entry) == 2
+            and isinstance(entry[0], str) and isinstance(entry[1], str)]
+
+
+def _device_user(user_id: int) -> str:
+    # The cookie is signed, not encrypted: it names accounts by a keyed hash, so a shared PC's
+    # cookie does not list who has used it.
+    return _key("device", str(current_app.config["SECRET_KEY"]), str(user_id))[:16]
+
+
+def device_nonce(user_id: int) -> str | None:
+    """The nonce this browser's device cookie holds for the user, if it holds one."""
+    wanted = _device_user(user_id)
+    for entry_user, nonce in _device_entries():
+        if secrets.compare_digest(entry_user, wanted):
+            return nonce
+    return None
+
+
+def _remember_device(user: StaffUser) -> None:
+    """Give (or keep) this browser a device cookie for the user; set on the response."""
+    me = _device_user(user.id)
+    entries = [entry for entry in _device_entries() if entry[0] != me]
+    nonce = device_nonce(user.id) or secrets.token_urlsafe(16)
+    entries = [[me, nonce], *entries][:DEVICE_COOKIE_USERS]
+    value = _device_serializer().dumps(entries)
+    config = current_app.config
+
+    @after_this_request
+    def _set(response: Any) -> Any:
+        response.set_cookie(
+            device_cookie_name(), value,
+            max_age=int(float(config["LOGIN_KNOWN_DAYS"]) * 86400), path="/",
+            secure=bool(config["SESSION_COOKIE_SECURE"]), httponly=True, samesite="Strict",
+        )
+        return response
+
+
+def security_event(event: str, **fields: Any) -> None:
+    """A line for whoever watches the logs for attacks (logger ``portal.security``)."""
+    from ..security import log_event
+
+    log_event(event, **fields)
 
 
 def init_app(app: Flask) -> None:
@@ -322,6 +508,9 @@ def start_session(user: StaffUser) -> None:
 
     session.clear()
     login_user(user, remember=False)
+    if has_request_context():
+        _remember_device(user)
+        remember_address(user.email, request.remote_addr or "unknown")
     now = int(time.time())
     session["auth_at"] = session["seen_at"] = now
     if user.language:

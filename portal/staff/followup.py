@@ -14,14 +14,9 @@ from sqlalchemy import or_
 
 from .. import audit, links
 from ..extensions import db
-from ..models.personal import Invitation, InvitationStatus
+from ..models.personal import ENDED_STATUSES, REMINDABLE_STATUSES, Invitation, values
 from ..timeutil import utcnow
 from .invitations import deliver
-
-#: Reminders go to families who got the invitation and have not finished or said no.
-REMINDABLE = (InvitationStatus.SENT, InvitationStatus.OPENED, InvitationStatus.CONSENTED)
-PURGEABLE = (InvitationStatus.COMPLETED, InvitationStatus.DECLINED, InvitationStatus.REVOKED,
-             InvitationStatus.EXPIRED)
 
 
 @dataclass
@@ -35,11 +30,11 @@ def _due(now: datetime, max_reminders: int, interval: timedelta):  # noqa: ANN20
         db.select(Invitation)
         .where(
             Invitation.channel.in_(("sms", "email")),
-            Invitation.status.in_([s.value for s in REMINDABLE]),
+            Invitation.status.in_(values(REMINDABLE_STATUSES)),
             Invitation.reminders_sent < max_reminders,
             Invitation.last_sent_at.is_not(None),
             Invitation.last_sent_at <= now - interval,
-            Invitation.expires_at > now,
+            ~Invitation.is_expired(now),
             or_(Invitation.phone.is_not(None), Invitation.email.is_not(None)),
         )
         .order_by(Invitation.id)
@@ -72,7 +67,7 @@ def send_reminders(now: datetime | None = None, limit: int | None = None) -> Rem
 
         # Before consent the reminder carries a link of its own; the earlier ones keep working.
         replacement = None
-        if InvitationStatus(invitation.status) in links.ROTATABLE_STATUSES:
+        if invitation.accepts_new_link():
             replacement = links.new_link(invitation)
         attempt = deliver(invitation, replacement.url if replacement else None, "reminder", "cli")
         if attempt.ok:
@@ -93,7 +88,7 @@ def purge(now: datetime | None = None) -> int:
     """
     now = now or utcnow()
     cutoff = now - timedelta(days=float(current_app.config["RETENTION_DAYS"]))
-    closed = [s.value for s in PURGEABLE if s is not InvitationStatus.EXPIRED]
+    closed = values(ENDED_STATUSES)
     query = db.select(Invitation).where(
         or_(
             Invitation.phone.is_not(None), Invitation.email.is_not(None),
@@ -101,7 +96,7 @@ def purge(now: datetime | None = None) -> int:
         ),
         or_(
             Invitation.status.in_(closed) & (Invitation.status_changed_on <= cutoff.date()),
-            Invitation.expires_at <= cutoff,
+            Invitation.is_expired(cutoff),
         ),
     )
     count = 0

@@ -45,6 +45,21 @@ class SetPasswordForm(FlaskForm):
     )
 
 
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField(
+        _l("Your current password"),
+        validators=[InputRequired(_l("Enter your current password.")), Length(max=1024)],
+    )
+    password = PasswordField(
+        _l("New password"),
+        validators=[InputRequired(_l("Choose a password.")), Length(max=4096)],
+    )
+    confirm = PasswordField(
+        _l("The same password again"),
+        validators=[InputRequired(_l("Type the password again.")), Length(max=4096)],
+    )
+
+
 class InviteForm(FlaskForm):
     questionnaire = RadioField(
         _l("Questionnaire"), choices=[], validators=[InputRequired(_l("Choose a questionnaire."))],

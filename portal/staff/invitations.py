@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 from flask import current_app
@@ -18,7 +19,6 @@ from .. import audit, delivery, links, short_codes
 from ..delivery import messages
 from ..extensions import db
 from ..models.personal import (
-    CLOSED_STATUSES,
     DeliveryAttempt,
     Invitation,
     InvitationStatus,
@@ -62,19 +62,10 @@ def visible_to(user: StaffUser) -> Select:
 
 def status_counts(user: StaffUser) -> dict[str, int]:
     """How many of the user's visible invitations are in each status (expiry applied)."""
-    now = utcnow()
-    rows = db.session.execute(
-        visible_to(user).with_only_columns(
-            Invitation.status, Invitation.expires_at, Invitation.questionnaire_key
-        )
-    ).all()
-    counts: dict[str, int] = {}
-    for status, expires_at, _key in rows:
-        shown = status
-        if InvitationStatus(status) not in CLOSED_STATUSES and now >= expires_at:
-            shown = InvitationStatus.EXPIRED.value
-        counts[shown] = counts.get(shown, 0) + 1
-    return counts
+    # Counted here rather than grouped in SQL: PostgreSQL would not match the GROUP BY's
+    # expression to the selected one, as each carries its own "now" parameter.
+    shown = visible_to(user).with_only_columns(Invitation.effective_status(utcnow()))
+    return dict(Counter(db.session.execute(shown).scalars()))
 
 
 def response_rate(counts: dict[str, int]) -> int | None:
@@ -232,18 +223,12 @@ def deliver(invitation: Invitation, url: str | None, kind: str, actor: str) -> D
         invitation=invitation, channel=invitation.channel, kind=kind, ok=ok, error_code=error_code
     )
     db.session.add(attempt)
-    status = InvitationStatus(invitation.status)
-    if ok:
-        invitation.last_sent_at = utcnow()
-        if status in (InvitationStatus.CREATED, InvitationStatus.DELIVERY_FAILED):
-            invitation.set_status(InvitationStatus.SENT)
-    else:
+    invitation.record_delivery(ok)
+    if not ok:
         log.warning(
             "delivery of invitation %s (%s, %s) failed: %s",
             invitation.id, invitation.channel, kind, error_code,
         )
-        if status is InvitationStatus.CREATED:
-            invitation.set_status(InvitationStatus.DELIVERY_FAILED)
     action = {"invitation": "invitation.sent", "resend": "invitation.resent"}.get(
         kind, "invitation.reminded"
     )
@@ -258,7 +243,7 @@ def deliver(invitation: Invitation, url: str | None, kind: str, actor: str) -> D
 def can_resend(invitation: Invitation) -> bool:
     """A new link can be sent until the parent consents (see docs/operations.md)."""
     return (
-        InvitationStatus(invitation.status) in links.ROTATABLE_STATUSES
+        invitation.accepts_new_link()
         and not invitation.is_expired()
         and (invitation.channel == "qr" or bool(invitation.phone or invitation.email))
     )

@@ -56,6 +56,21 @@ ERROR = {
     "too_short": _l("The password must be at least %(n)s characters long."),
     "too_long": _l("The password is too long."),
     "too_simple": _l("The password needs more different characters."),
+    # Why a password is refused (issue 18, accounts.password_problem).
+    "common": _l(
+        "This password is on the lists of common passwords that attackers try first. "
+        "Choose another: several unrelated words are easy to remember and hard to guess."
+    ),
+    "context": _l(
+        "The password contains your name, your e-mail address or the municipality's name, "
+        "which attackers try first. Choose another."
+    ),
+    "guessable": _l(
+        "This password follows a pattern that is easy to guess (a row of keys, a sequence, "
+        "repeats or a date). Choose another: several unrelated words work well."
+    ),
+    "wrong_current": _l("Your current password is not right."),
+    "mismatch": _l("The two new passwords are not the same."),
 }
 
 
@@ -87,6 +102,30 @@ def language_choice(code: str, native: str) -> str:
         return name
     # The native name is isolated so an Arabic name cannot reorder the Danish one around it.
     return f"{name} – ⁨{native}⁩"
+
+
+def login_wait_message(outcome: str, seconds: int) -> str:
+    """Why a login is refused for now, and for how long (``outcome`` from auth.Login)."""
+    from flask_babel import ngettext
+
+    minutes = max(1, -(-int(seconds) // 60))
+    if outcome == "protected":
+        return ngettext(
+            "There have been many wrong passwords for this account from elsewhere. To "
+            "protect it, for now it can only be used from a browser or network that has "
+            "logged in to it before. Try again in %(num)s minute, or log in at your usual "
+            "workplace.",
+            "There have been many wrong passwords for this account from elsewhere. To "
+            "protect it, for now it can only be used from a browser or network that has "
+            "logged in to it before. Try again in %(num)s minutes, or log in at your usual "
+            "workplace.",
+            minutes,
+        )
+    return ngettext(
+        "Too many failed attempts from here. Wait %(num)s minute and try again.",
+        "Too many failed attempts from here. Wait %(num)s minutes and try again.",
+        minutes,
+    )
 
 
 def questionnaire(key: str) -> str:

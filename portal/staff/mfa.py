@@ -16,6 +16,7 @@ import limits
 import pyotp
 from flask import current_app
 from sqlalchemy import or_, update
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import audit
 from ..extensions import db, limiter
@@ -113,31 +114,45 @@ def _new_code() -> str:
     return "-".join(groups)
 
 
-def new_recovery_codes(user: StaffUser) -> list[str]:
-    """Replace the user's recovery codes; returns the codes to show once. Caller commits.
+def prepare_recovery_codes() -> list[tuple[str, str]]:
+    """Fresh codes with their hashes: (code to show once, stored hash). Slow on purpose (ten
+    scrypt hashes), so callers do it before they start writing (SQLite's write lock).
 
-    Each code has about 59 bits of randomness; with a per-code random salt and the attempt
-    limits that is ample (ASVS 2.6.2), and checking ten SHA-256 hashes costs nothing.
+    Each code has about 59 bits of randomness, under the 112 bits below which ASVS 5.0 (6.5.2)
+    asks for a password hash: scrypt with a random salt, like passwords.
     """
+    method = current_app.config.get("PASSWORD_HASH_METHOD") or "scrypt"
     codes = [_new_code() for _ in range(RECOVERY_CODE_COUNT)]
+    return [(code, generate_password_hash(normalise(code), method=method)) for code in codes]
+
+
+def new_recovery_codes(
+    user: StaffUser, prepared: list[tuple[str, str]] | None = None
+) -> list[str]:
+    """Replace the user's recovery codes; returns the codes to show once. Caller commits."""
+    prepared = prepared or prepare_recovery_codes()
     user.recovery_codes.clear()
-    for code in codes:
-        salt = secrets.token_hex(8)
-        user.recovery_codes.append(
-            RecoveryCode(code_hash=f"{salt}${_hash_code(normalise(code), salt)}")
-        )
-    return codes
+    for _code, code_hash in prepared:
+        user.recovery_codes.append(RecoveryCode(code_hash=code_hash))
+    return [code for code, _hash in prepared]
+
+
+def _code_matches(code_hash: str, code: str) -> bool:
+    if code_hash.startswith(("scrypt:", "pbkdf2:")):
+        return check_password_hash(code_hash, code)
+    # Codes made before issue 18: "salt$sha256(salt + code)".
+    salt, _, digest = code_hash.partition("$")
+    return secrets.compare_digest(_hash_code(code, salt), digest)
 
 
 def _use_recovery_code(user: StaffUser, code: str) -> bool:
     if not code or len(code) > 32:
         return False
-    unused = db.session.execute(
+    unused = list(db.session.execute(
         db.select(RecoveryCode).filter_by(user_id=user.id, used_at=None)
-    ).scalars()
+    ).scalars())
     for row in unused:
-        salt, _, digest = row.code_hash.partition("$")
-        if secrets.compare_digest(_hash_code(code, salt), digest):
+        if _code_matches(row.code_hash, code):
             claimed = db.session.execute(
                 update(RecoveryCode)
                 .where(RecoveryCode.id == row.id, RecoveryCode.used_at.is_(None))
@@ -191,7 +206,9 @@ def _clear_failures(user: StaffUser) -> None:
 
 @dataclass(frozen=True)
 class Check:
-    """``outcome``: ``totp``, ``recovery``, ``reused``, ``wrong`` or ``throttled``."""
+    """``outcome``: ``totp``, ``recovery``, ``reused``, ``wrong``, ``throttled``, ``locked``
+    (too many wrong authenticator codes: only a recovery code now) or ``blocked`` (too many
+    wrong recovery codes too: only a coordinator's or admin's reset now)."""
 
     outcome: str
     recovery_codes_left: int | None = None
@@ -208,31 +225,114 @@ def _fail(user: StaffUser, address: str, reason: str, action: str = "mfa.failed"
     return Check(reason)
 
 
+def _count_failure(user: StaffUser, column: str) -> int:
+    """Add one to a wrong-codes-in-a-row counter in a single UPDATE; the new count."""
+    counter = getattr(StaffUser, column)
+    db.session.execute(
+        update(StaffUser).where(StaffUser.id == user.id).values({column: counter + 1})
+        .execution_options(synchronize_session=False)
+    )
+    count = db.session.execute(db.select(counter).where(StaffUser.id == user.id)).scalar_one()
+    setattr(user, column, count)
+    return int(count)
+
+
+def _lock_totp(user: StaffUser) -> bool:
+    """Lock the authenticator code; True for the one request that did it (it sends the notice)."""
+    result = db.session.execute(
+        update(StaffUser).where(StaffUser.id == user.id, StaffUser.totp_locked_at.is_(None))
+        .values(totp_locked_at=utcnow()).execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def _wrong_totp(user: StaffUser, address: str, reason: str) -> Check:
+    count = _count_failure(user, "totp_failures")
+    if count >= int(current_app.config["MFA_MAX_FAILURES"]) and _lock_totp(user):
+        audit.record("anonymous", "mfa.locked", f"staff:{user.id}", count=count)
+        db.session.commit()
+        _notify(user, "mfa_locked")
+        _security_event("mfa.locked", user)
+    return _fail(user, address, reason)
+
+
+def _wrong_recovery(user: StaffUser, address: str) -> Check:
+    count = _count_failure(user, "recovery_failures")
+    if count == int(current_app.config["RECOVERY_MAX_FAILURES"]):
+        audit.record("anonymous", "mfa.blocked", f"staff:{user.id}", count=count)
+        db.session.commit()
+        _notify(user, "mfa_blocked")
+        _security_event("mfa.blocked", user)
+    return _fail(user, address, "wrong")
+
+
+def _notify(user: StaffUser, kind: str) -> None:
+    from . import notices
+
+    notices.notify(user, kind)
+
+
+def _security_event(event: str, user: StaffUser) -> None:
+    from ..security import log_event
+
+    log_event(event, subject=f"staff:{user.id}")
+
+
+def _succeeded(user: StaffUser) -> None:
+    """The second factor passed: every wrong-codes counter starts again (caller commits)."""
+    _clear_failures(user)
+    user.totp_failures = 0
+    user.recovery_failures = 0
+    user.totp_locked_at = None
+
+
+def is_blocked(user: StaffUser) -> bool:
+    return int(user.recovery_failures or 0) >= int(current_app.config["RECOVERY_MAX_FAILURES"])
+
+
 def verify(user: StaffUser, code: str, address: str) -> Check:
-    """The second step of a login: a current TOTP code, or an unused recovery code."""
+    """The second step of a login: a current TOTP code, or an unused recovery code.
+
+    Wrong codes are counted in a row, apart for the two kinds (a six-digit code is an
+    authenticator code; anything else is taken for a recovery code): past
+    ``MFA_MAX_FAILURES`` authenticator codes no authenticator code is accepted until a
+    recovery code (or a reset) succeeds; past ``RECOVERY_MAX_FAILURES`` recovery codes only
+    a reset helps. The user is e-mailed at each lock. Guessing therefore ends: at most
+    ``MFA_MAX_FAILURES`` tries at a one-in-a-third-of-a-million code, ever, between logins.
+    """
     subject = f"staff:{user.id}"
     if not attempts_allowed(user, address):
         audit.record("anonymous", "mfa.throttled", subject)
         db.session.commit()
         return Check("throttled")
+    if is_blocked(user):
+        audit.record("anonymous", "mfa.refused", subject, reason="blocked")
+        db.session.commit()
+        return Check("blocked")
     typed = normalise(code)
     if not is_enrolled(user):
         return _fail(user, address, "wrong")
-    step = matching_step(user.totp_secret or "", typed)
-    if step is not None:
+    if _TOTP_CODE.fullmatch(typed):
+        if user.totp_locked_at is not None:
+            audit.record("anonymous", "mfa.refused", subject, reason="locked")
+            db.session.commit()
+            return Check("locked")
+        step = matching_step(user.totp_secret or "", typed)
+        if step is None:
+            return _wrong_totp(user, address, "wrong")
         if not _claim_step(user, step):
-            return _fail(user, address, "reused")
-        _clear_failures(user)
+            return _wrong_totp(user, address, "reused")
+        _succeeded(user)
         audit.record(audit.staff_actor(user.id), "mfa.succeeded", subject, kind="totp")
         db.session.commit()
         return Check("totp")
     if _use_recovery_code(user, typed):
-        _clear_failures(user)
+        _succeeded(user)
         left = recovery_codes_left(user)
         audit.record(audit.staff_actor(user.id), "mfa.recovery_code_used", subject, count=left)
         db.session.commit()
         return Check("recovery", left)
-    return _fail(user, address, "wrong")
+    return _wrong_recovery(user, address)
 
 
 def confirm_enrolment(user: StaffUser, code: str, address: str) -> tuple[Check, list[str]]:
@@ -243,13 +343,17 @@ def confirm_enrolment(user: StaffUser, code: str, address: str) -> tuple[Check, 
         db.session.commit()
         return Check("throttled"), []
     step = matching_step(pending_secret(user), normalise(code))
-    if step is None or not _claim_step(user, step):
+    if step is None:
+        return _fail(user, address, "wrong", "mfa.enrolment_failed"), []
+    prepared = prepare_recovery_codes()  # the slow part, before the first write
+    if not _claim_step(user, step):
         return _fail(user, address, "wrong", "mfa.enrolment_failed"), []
     user.mfa_enrolled_at = utcnow()
-    codes = new_recovery_codes(user)
-    _clear_failures(user)
+    codes = new_recovery_codes(user, prepared)
+    _succeeded(user)
     audit.record(audit.staff_actor(user.id), "mfa.enrolled", subject, count=len(codes))
     db.session.commit()
+    _notify(user, "mfa_enrolled")
     return Check("totp", len(codes)), codes
 
 
@@ -268,7 +372,10 @@ def reset(user: StaffUser, actor: str) -> None:
     user.totp_secret = None
     user.mfa_enrolled_at = None
     user.totp_last_step = None
+    user.totp_failures = user.recovery_failures = 0
+    user.totp_locked_at = None
     user.recovery_codes.clear()
     auth.end_all_sessions(user)
     audit.record(actor, "mfa.reset", f"staff:{user.id}")
     db.session.commit()
+    _notify(user, "mfa_reset")

@@ -23,14 +23,15 @@ from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
+from werkzeug.exceptions import HTTPException
 
 from .. import audit, short_codes
 from ..delivery import available_channels, qr
 from ..extensions import db, login_manager
 from ..i18n import NATIVE_NAMES, languages, text_direction
-from ..models.personal import Invitation, InvitationStatus, Municipality, Role, StaffUser, Team
+from ..models.personal import Invitation, Municipality, Role, StaffUser, Team
 from ..timeutil import utcnow
-from . import PUBLIC_ENDPOINTS, accounts, auth, board, bp, display, invitations, labels
+from . import PUBLIC_ENDPOINTS, accounts, auth, board, bp, display, invitations, labels, sso
 from .auth import roles_required
 from .contacts import ContactError, display_phone, parse_email, parse_phone
 from .forms import InviteForm, LoginForm, SetPasswordForm, UserEditForm, UserForm
@@ -73,7 +74,8 @@ def _danish_day(moment: Any) -> str:
 #: Forms that come back filled in, with a note, when their CSRF token has expired.
 _REFILLED_FORMS = frozenset(
     {"staff.login", "staff.set_password", "staff.invite", "staff.user_new", "staff.user_edit",
-     "staff.mfa", "staff.mfa_enrol", "staff.municipality_list", "staff.municipality_edit"}
+     "staff.mfa", "staff.mfa_enrol", "staff.change_password", "staff.municipality_list",
+     "staff.municipality_edit"}
 )
 
 
@@ -88,7 +90,11 @@ def _csrf_failed(error: CSRFError) -> Any:
         return login_manager.unauthorized()
     if request.endpoint in _REFILLED_FORMS:
         g.csrf_failed = True
-        return current_app.view_functions[request.endpoint](**(request.view_args or {}))
+        try:
+            return current_app.view_functions[request.endpoint](**(request.view_args or {}))
+        except HTTPException as refused:
+            # A 404 or 403 raised by the view inside this handler would otherwise be a 500.
+            return current_app.handle_http_exception(refused)
     flash(_csrf_message())
     return redirect(url_for(".home"), 303)
 
@@ -109,32 +115,36 @@ def login() -> Any:
     if _csrf_failed_here():
         error, status = _csrf_message(), 400
     elif form.validate_on_submit():
-        outcome, user = auth.authenticate(
+        result = auth.authenticate(
             form.email.data, form.password.data, request.remote_addr or "unknown"
         )
-        if outcome == "ok" and user is not None:
+        if result.outcome == "ok" and result.user is not None:
             next_url = auth.safe_next(request.args.get("next"))
-            return redirect(auth.begin_second_factor(user, next_url), 303)
-        if outcome == "throttled":
-            error, status = _("Too many failed attempts. Wait 15 minutes and try again."), 429
+            return redirect(auth.begin_second_factor(result.user, next_url), 303)
+        if result.outcome in ("throttled", "protected"):
+            error, status = labels.login_wait_message(result.outcome, result.wait), 429
         else:
             error = _("The e-mail address or the password is wrong.")
     elif request.method == "POST":
         status = 400
-    return render_template("staff/login.html", form=form, error=error), status
+    return render_template(
+        "staff/login.html", form=form, error=error,
+        identity_providers=sso.provisioning.enabled_providers(),
+    ), status
 
 
 @bp.post("/logout")
 @roles_required(*EVERYONE)
 def logout() -> Any:
     user: StaffUser = current_user._get_current_object()
+    provider_logout = sso.routes.provider_logout_url()  # ends the provider's session too
     auth.end_all_sessions(user)
     audit.record(audit.staff_actor(user.id), "logout", f"staff:{user.id}")
     db.session.commit()
     logout_user()
     session.clear()
     flash(_("You are logged out."))
-    return redirect(url_for(".login"), 303)
+    return sso.routes.after_logout(provider_logout)
 
 
 @bp.route("/set-password/<token>", methods=["GET", "POST"])
@@ -146,7 +156,9 @@ def set_password(token: str) -> Any:
     error = _csrf_message() if _csrf_failed_here() else None
     if not error and form.validate_on_submit():
         minimum = int(current_app.config["PASSWORD_MIN_LENGTH"])
-        problem = accounts.password_problem(form.password.data, minimum)
+        problem = accounts.password_problem(
+            form.password.data, minimum, accounts.user_context(user)
+        )
         if problem:
             error = str(labels.ERROR[problem]) % {"n": minimum}
         else:
@@ -364,14 +376,8 @@ def invitation_qr_svg(invitation_id: int) -> Any:
 
 
 def _filtered(query: Any, status: str, questionnaire: str, channel: str, q: str = "") -> Any:
-    now = utcnow()
-    closed = [InvitationStatus.COMPLETED, InvitationStatus.DECLINED, InvitationStatus.REVOKED]
-    if status == InvitationStatus.EXPIRED:
-        query = query.where(Invitation.expires_at <= now, Invitation.status.not_in(closed))
-    elif status in labels.STATUS:
-        query = query.filter_by(status=status)
-        if status not in closed:
-            query = query.where(Invitation.expires_at > now)
+    if status in labels.STATUS:
+        query = query.where(Invitation.effective_status(utcnow()) == status)
     if questionnaire in labels.QUESTIONNAIRE:
         query = query.filter_by(questionnaire_key=questionnaire)
     if channel in ("sms", "email", "qr"):
@@ -424,7 +430,7 @@ def invitation_resend(invitation_id: int) -> Any:
 def invitation_revoke_confirm(invitation_id: int) -> Any:
     """Revoking cannot be undone: it is asked on a page of its own, not with one tap."""
     invitation = _visible_or_404(invitation_id)
-    if invitation.status in ("completed", "revoked"):
+    if not invitation.can_revoke():
         flash(_("This invitation was already answered or revoked."))
         return redirect(url_for(".invitation_detail", invitation_id=invitation.id))
     return render_template("staff/revoke.html", invitation=invitation)

@@ -31,6 +31,17 @@ def _back_to_login() -> Any:
 def _message(check: mfa.Check) -> tuple[str, int]:
     if check.outcome == "throttled":
         return _("Too many wrong codes. Wait 15 minutes and try again."), 429
+    if check.outcome == "locked":
+        return _(
+            "Too many wrong codes from the app were typed for your account, so codes from the "
+            "app are not accepted now. Log in with one of your recovery codes, or ask your "
+            "coordinator or administrator to reset the app. We have sent you an e-mail."
+        ), 403
+    if check.outcome == "blocked":
+        return _(
+            "Too many wrong codes were typed for your account. Ask your coordinator or "
+            "administrator to reset your authenticator app."
+        ), 403
     if check.outcome == "reused":
         return _("This code has just been used. Wait for the next code in the app."), 400
     return _("The code is not right. Check the app and try again."), 400

@@ -2,7 +2,7 @@
 basis) and their saved versions
 
 Revision ID: municipality_settings
-Revises: invitation_links
+Revises: sso
 Create Date: 2026-12-01
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'municipality_settings'
-down_revision = 'invitation_links'
+down_revision = 'sso'
 branch_labels = None
 depends_on = None
 
