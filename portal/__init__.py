@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,9 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
         instance_relative_config=True,
     )
     config.load_config(app, config_overrides)
+    warning = config.rate_limit_warning(app.config, os.environ)
+    if warning:
+        app.logger.warning(warning)
     trusted_proxies = int(app.config["PROXY_FIX_X_FOR"] or 0)
     if trusted_proxies > 0:
         from werkzeug.middleware.proxy_fix import ProxyFix

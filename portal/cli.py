@@ -41,7 +41,9 @@ def create_invitation(key: str, language: str, code: str | None, days: int | Non
     municipality = db.session.execute(query).scalars().first()
     if municipality is None:
         raise click.ClickException(
-            f"no municipality {code!r}" if code else "no municipality yet: run 'flask demo' first"
+            f"no municipality {code!r}"
+            if code
+            else "no municipality yet: add one with 'flask municipality add' (docs/deployment.md)"
         )
     definition = registry.current(key)
     issued = links.issue_link(
@@ -219,8 +221,17 @@ def flush_responses_command(force: bool) -> None:
 @click.command("demo")
 @with_appcontext
 def demo_command() -> None:
-    """Load demo municipalities, teams and responses, once; running it again changes nothing."""
+    """Load demo municipalities, teams and responses, once; running it again changes nothing.
+    Development only: in production it would write synthetic answers into the real store."""
     from .demo import load_demo, load_demo_responses
+
+    if current_app.config["ENV"] not in ("development", "testing"):
+        raise click.ClickException(
+            f"'flask demo' runs only with PORTAL_ENV=development (this is "
+            f"{current_app.config['ENV']}): it writes synthetic responses and demo "
+            "municipalities. Set up a municipality with 'flask municipality add' "
+            "(docs/deployment.md)."
+        )
 
     if load_demo(responses=False):
         click.echo("Demo data loaded.")
@@ -260,3 +271,7 @@ def init_app(app: Flask) -> None:
     from .staff.sso.cli import sso_command
 
     app.cli.add_command(sso_command)
+    from .setup_cli import municipality_group, team_group
+
+    app.cli.add_command(municipality_group)
+    app.cli.add_command(team_group)

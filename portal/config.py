@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from babel import Locale
 from flask import Flask
@@ -33,6 +35,9 @@ DEFAULTS: dict[str, Any] = {
     "BABEL_DEFAULT_LOCALE": "da",
     "BABEL_DEFAULT_TIMEZONE": "Europe/Copenhagen",
     "CONSENT_FILE": None,
+    # The Danish web accessibility act's enforcement procedure: complaints about accessibility
+    # go to the Agency for Digital Government (Digitaliseringsstyrelsen).
+    "ACCESSIBILITY_COMPLAINT_URL": "https://www.was.digst.dk/",
     "SQLALCHEMY_TRACK_MODIFICATIONS": False,
     "SESSION_COOKIE_HTTPONLY": True,
     # None: Secure everywhere but development (plain-HTTP loopback).
@@ -131,6 +136,7 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
                     f"PORTAL_{name} is not set. The portal refuses to start outside development "
                     f"without it (PORTAL_ENV={app.config['ENV']})."
                 )
+        _check_production(app.config)
     else:
         instance = Path(app.instance_path)
         instance.mkdir(parents=True, exist_ok=True)
@@ -155,6 +161,45 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
     for lang in app.config["LANGUAGES"]:
         if lang not in PARENT_LANGUAGES:
             raise ConfigError(f"PORTAL_LANGUAGES names an unknown language: {lang!r}")
+
+
+def _check_production(config: Any) -> None:
+    """What would start but cannot work: links to a loopback address, or over plain HTTP."""
+    base_url = str(config.get("BASE_URL") or "")
+    why = (
+        "every SMS, e-mail, QR code and set-password link is built from it "
+        f"(PORTAL_ENV={config['ENV']})."
+    )
+    if not base_url or base_url == DEFAULTS["BASE_URL"]:
+        raise ConfigError(
+            f"PORTAL_BASE_URL is not set. Set it to the portal's public https:// address: {why}"
+        )
+    if urlsplit(base_url).scheme != "https" or not urlsplit(base_url).hostname:
+        raise ConfigError(
+            f"PORTAL_BASE_URL must be the portal's public https:// address, not {base_url!r}: "
+            f"{why}"
+        )
+
+
+def rate_limit_warning(config: Any, environ: Any) -> str | None:
+    """A warning when limits are counted per process but several processes serve: each worker
+    then allows the full limit, so a client gets N times as many tries."""
+    if config["ENV"] in ("development", "testing"):
+        return None
+    if not str(config.get("RATELIMIT_STORAGE_URI") or "memory://").startswith("memory://"):
+        return None
+    try:
+        # gunicorn.conf.py's rule: WEB_CONCURRENCY, else 2 x cores + 1.
+        workers = int(environ.get("WEB_CONCURRENCY") or (os.cpu_count() or 1) * 2 + 1)
+    except ValueError:
+        workers = 2
+    if workers <= 1:
+        return None
+    return (
+        f"PORTAL_RATELIMIT_STORAGE_URI is memory:// with {workers} workers: every worker counts "
+        "login, code and link-opening limits on its own, so a client gets up to "
+        f"{workers} times the limit. Set it to a shared Redis (redis://host:6379/0)."
+    )
 
 
 def _driver_url(url: str) -> str:

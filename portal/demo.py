@@ -20,6 +20,33 @@ DEMO_MUNICIPALITIES = (
     ("0101", "Københavns Kommune", ("Sundhedsplejen Nørrebro", "Sundhedsplejen Valby")),
     ("0751", "Aarhus Kommune", ("Sundhedsplejen Gellerup",)),
 )
+#: Made-up settings for the demo municipalities (example.dk addresses, unused phone ranges).
+DEMO_SETTINGS = {
+    "0240": {
+        "service_name": "Sundhedsplejen i Egedal",
+        "sms_sender": "Egedal",
+        "contact_phone": "+45 72 59 00 00",
+        "contact_email": "sundhedsplejen@egedal.example.dk",
+        "opening_hours": "Man-fre 8-15",
+        "controller_address": "Dronning Dagmars Vej 200, 3650 Ølstykke",
+        "dpo_email": "dpo@egedal.example.dk",
+        "accessibility_email": "webtilgaengelighed@egedal.example.dk",
+        "accessibility_reviewed_on": "2026-11-30",
+        "legal_basis": "consent",
+    },
+    "0101": {
+        "service_name": "Sundhedsplejen i København",
+        "sms_sender": "Kobenhavn",
+        "contact_phone": "+45 33 66 00 00",
+        "contact_email": "sundhedspleje@kk.example.dk",
+        "opening_hours": "Man-tors 9-14",
+        "controller_address": "Rådhuspladsen 1, 1550 København V",
+        "dpo_email": "databeskyttelse@kk.example.dk",
+        "accessibility_email": "tilgaengelighed@kk.example.dk",
+        "accessibility_reviewed_on": "2026-10-15",
+        "legal_basis": "public_task",
+    },
+}
 
 
 def load_demo(responses: bool = True) -> bool:
@@ -28,10 +55,16 @@ def load_demo(responses: bool = True) -> bool:
     wrote_responses = load_demo_responses() > 0 if responses else False
     if db.session.execute(db.select(Municipality.id).limit(1)).first():
         return wrote_responses
+    from . import municipalities
+
     for code, name, teams in DEMO_MUNICIPALITIES:
-        municipality = Municipality(code=code, name=name)
+        municipality = Municipality(code=code, name=name, legal_basis="consent",
+                                    consent_version=1)
         municipality.teams = [Team(name=team) for team in teams]
         db.session.add(municipality)
+        db.session.flush()
+        settings = municipalities.clean_settings(DEMO_SETTINGS.get(code, {}))
+        municipalities.apply_settings("demo", municipality, settings)
     db.session.commit()
     return True
 

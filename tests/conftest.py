@@ -47,6 +47,8 @@ def make_app(tmp_path: Path, store_urls: dict[str, str] | None, **overrides) -> 
     if store_urls:
         config["PERSONAL_DATABASE_URL"] = store_urls["personal"]
         config["RESPONSES_DATABASE_URL"] = store_urls["responses"]
+    if overrides.get("ENV") == "production":
+        config["BASE_URL"] = "https://localhost"  # production refuses anything but https
     config.update(overrides)
     return create_app(config)
 

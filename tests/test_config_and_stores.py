@@ -18,6 +18,7 @@ PRODUCTION = {
     "SECRET_KEY": "s3cret",
     "PERSONAL_DATABASE_URL": "sqlite:///:memory:",
     "RESPONSES_DATABASE_URL": "sqlite:///:memory:",
+    "BASE_URL": "https://sundhed.example.dk",
 }
 
 

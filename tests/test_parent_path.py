@@ -133,7 +133,7 @@ def test_consent_is_recorded_with_version_hash_language_and_time(app, parent):
         record = db.session.execute(db.select(ConsentRecord)).scalar_one()
         assert record.invitation_id == invitation_id
         assert record.decision is True
-        assert record.text_version == "2026-1"
+        assert record.text_version == "2026-2/0240.2"
         assert len(record.text_hash) == 64
         assert record.language == "en"
         assert record.recorded_at is not None

@@ -235,6 +235,22 @@ def _invitation(app: Flask, invitation_id: int) -> Invitation:
     return db.session.get(Invitation, invitation_id)
 
 
+def _other_municipality_link(app: Flask, lang: str) -> str:
+    """A link from København, whose demo settings choose public task as the legal basis."""
+    from portal.models.personal import Municipality
+
+    with app.app_context():
+        municipality = db.session.execute(
+            db.select(Municipality).filter_by(code="0101")
+        ).scalar_one()
+        issued = links.issue_link(
+            "18-months", app.extensions["questionnaires"].current("18-months").version, lang,
+            municipality,
+        )
+        db.session.commit()
+        return issued.token
+
+
 def collect_parent_pages(app: Flask, lang: str) -> list[tuple[str, str]]:
     pages = PageCollector(app, lang)
 
@@ -302,6 +318,20 @@ def collect_parent_pages(app: Flask, lang: str) -> list[tuple[str, str]]:
     parent.get("/s/consent")
     pages.add("declined", parent.post("/s/consent", {"no": "1"}, follow=True))
     pages.add("accessibility", parent.get("/s/accessibility"))
+    # The municipality's texts (issue 14): its notice, the copy to keep (with a decision), and
+    # a second municipality that chose the other legal basis.
+    pages.add("privacy notice", parent.get("/s/privacy"))
+    pages.add("consent copy", parent.get("/s/consent.txt"))
+    other = Parent(pages.browser())
+    other.start(_other_municipality_link(app, lang), lang)
+    pages.add("consent, public task", other.get("/s/consent"))
+    pages.add("consent copy, yes", other.get("/s/consent.txt"))
+    undecided = Parent(pages.browser())
+    undecided.open(create_link(app, language=lang)[1])
+    undecided.choose_language(lang)
+    pages.add("consent copy, not answered", undecided.get("/s/consent.txt"))
+    pages.add("privacy notice, public task", other.get("/s/privacy"))
+    pages.add("choose a municipality", pages.browser().get("/s/privacy"))
     pages.add("not found inside the parent pages", parent.get("/s/page/1/more"), status=404)
     pages.add(
         "too large", parent.client.post("/s/consent", data={"x": "a" * 300_000}), status=413
@@ -369,9 +399,10 @@ def test_every_parent_page_renders_in_the_language_with_lang_dir_and_no_english(
     patterns = _english_patterns() if lang != "en" else []
     leaks = []
     for name, page_html in pages:
-        match = _HTML_TAG.search(page_html)
-        assert match, f"{lang} {name}: no <html lang dir>"
-        assert match.groups() == (lang, expected_dir), f"{lang} {name}: {match.groups()}"
+        if not name.startswith("consent copy"):  # plain text, no <html>
+            match = _HTML_TAG.search(page_html)
+            assert match, f"{lang} {name}: no <html lang dir>"
+            assert match.groups() == (lang, expected_dir), f"{lang} {name}: {match.groups()}"
         text = visible_text(page_html)
         leaks += [(name, msgid) for msgid, pattern in patterns if pattern.search(text)]
     assert not leaks, f"{lang}: English left on parent pages: {leaks[:5]}"

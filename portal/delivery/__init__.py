@@ -29,6 +29,9 @@ class Message:
     encoding: str = "gsm7"
     #: The text's language (BCP 47), sent as the e-mail's Content-Language.
     language: str = ""
+    #: The municipality's own sender: SMS sender id, or the e-mail's display name. Empty:
+    #: the deployment's PORTAL_SMS_SENDER / plain PORTAL_MAIL_FROM.
+    sender: str = ""
 
 
 def backend_name(channel: str) -> str:

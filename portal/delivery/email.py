@@ -5,7 +5,7 @@ from __future__ import annotations
 import smtplib
 import ssl
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import formataddr, make_msgid
 
 from flask import current_app
 
@@ -23,7 +23,9 @@ def send(message: Message) -> None:
         raise DeliveryError("mail_from_missing")
 
     email = EmailMessage()
-    email["From"] = sender
+    # The health service's name before the deployment's address, so the family sees who
+    # writes; formataddr quotes and encodes it.
+    email["From"] = formataddr((message.sender, sender)) if message.sender else sender
     email["To"] = message.to
     email["Subject"] = message.subject
     email["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)

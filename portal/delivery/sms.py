@@ -86,7 +86,7 @@ def send(message: Message, provider: str) -> None:
     if not url:
         raise DeliveryError("gateway_url_missing")
     token = config.get("SMS_TOKEN") or ""
-    sender = config.get("SMS_SENDER") or "Sundhed"
+    sender = message.sender or config.get("SMS_SENDER") or "Sundhed"
     if provider == "gatewayapi":
         if not token:
             raise DeliveryError("gateway_token_missing")

@@ -81,8 +81,52 @@ class Municipality(db.Model):
     #: The official four-digit municipality code (e.g. 0240 Egedal); goes into responses.
     code: Mapped[str] = mapped_column(String(4), unique=True)
     name: Mapped[str] = mapped_column(String(100))
+    # The municipality's own settings and the values its texts are filled with (issue 14).
+    # portal/municipalities.py is their one home: which there are, how they are checked, which
+    # change the consent text's meaning. Every change is audited and kept as a version.
+    #: SMS sender shown on the phone (at most 11 letters and digits, the gateways' limit).
+    sms_sender: Mapped[str | None] = mapped_column(String(11))
+    #: The health service's name in messages, texts and as the e-mail sender's name.
+    service_name: Mapped[str | None] = mapped_column(String(100))
+    contact_phone: Mapped[str | None] = mapped_column(String(30))
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    opening_hours: Mapped[str | None] = mapped_column(String(200))
+    #: The data controller's postal address (the controller is the municipality itself).
+    controller_address: Mapped[str | None] = mapped_column(String(200))
+    dpo_email: Mapped[str | None] = mapped_column(String(254))
+    dpo_phone: Mapped[str | None] = mapped_column(String(30))
+    accessibility_email: Mapped[str | None] = mapped_column(String(254))
+    #: The day the accessibility statement was last reviewed.
+    accessibility_reviewed_on: Mapped[date | None] = mapped_column(Date)
+    #: ``consent`` (GDPR art. 6(1)(a)) or ``public_task`` (art. 6(1)(e), consent as an
+    #: ethical layer): the municipality's choice.
+    legal_basis: Mapped[str] = mapped_column(
+        String(20), default="consent", server_default="consent"
+    )
+    #: Counts changes of the values the consent text is filled with: part of its version.
+    consent_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
-    teams: Mapped[list[Team]] = relationship(back_populates="municipality")
+    teams: Mapped[list[Team]] = relationship(
+        back_populates="municipality", order_by="Team.id"
+    )
+
+
+class MunicipalitySettingsVersion(db.Model):
+    """One saved state of a municipality's settings: what its texts said from ``changed_at``."""
+
+    __bind_key__ = "personal"
+    __tablename__ = "municipality_settings_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(
+        ForeignKey("municipality.id", ondelete="CASCADE"), index=True
+    )
+    consent_version: Mapped[int] = mapped_column(Integer)
+    #: Every setting's value after the change (no contact detail of a family, only the
+    #: municipality's own).
+    values: Mapped[dict[str, Any]] = mapped_column(JSON)
+    changed_by: Mapped[str] = mapped_column(String(64))
+    changed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class Team(db.Model):

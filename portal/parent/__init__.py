@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("parent", __name__, url_prefix="/s")
 
-from . import routes, short_code  # noqa: E402,F401
+from . import notices, routes, short_code  # noqa: E402,F401

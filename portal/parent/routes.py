@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from flask import (
     Response,
@@ -29,12 +30,15 @@ from ..questionnaires import Definition
 from ..questionnaires.answers import merge, read_page
 from ..security import safe_next
 from ..stores import writes_on_get
+from ..timeutil import utcnow
 from . import answering, bp, drafts, page_cache, state
-from .consent import record_consent, render_consent
+from .consent import make_copy, record_consent, render_consent
 from .forms import ConsentForm, LanguageForm
 
 #: Endpoints that work without an opened link.
-_OPEN_ENDPOINTS = {"parent.open_link", "parent.accessibility", "parent.short_code"}
+_OPEN_ENDPOINTS = {
+    "parent.open_link", "parent.accessibility", "parent.privacy", "parent.short_code"
+}
 #: Endpoints that show or change the answers: only the browser holding the draft's key.
 _ANSWERING_ENDPOINTS = {"parent.start", "parent.consent", "parent.page"}
 _MAX_TOKEN_LENGTH = 200
@@ -245,11 +249,22 @@ def consent() -> Any:
 @bp.get("/consent.txt")
 def consent_copy() -> Response:
     """The consent text to keep, as plain text the phone can save or share."""
-    text = render_consent(_invitation())
+    invitation = _invitation()
+    copy = make_copy(
+        invitation,
+        render_consent(invitation),
+        current_app.config["BASE_URL"].rstrip("/")
+        + url_for("parent.privacy", m=invitation.municipality.code),
+        utcnow().date(),
+    )
+    disposition = (
+        f'attachment; filename="{copy.ascii_filename}"; '
+        f"filename*=UTF-8''{quote(copy.filename)}"
+    )
     return Response(
-        text.plain_text,
+        copy.text,
         mimetype="text/plain",
-        headers={"Content-Disposition": 'attachment; filename="consent.txt"'},
+        headers={"Content-Disposition": disposition},
     )
 
 
@@ -360,11 +375,6 @@ def thanks() -> Any:
     if g.link.status != InvitationStatus.COMPLETED:
         return redirect(url_for(".start"))
     return render_template("parent/thanks.html")
-
-
-@bp.get("/accessibility")
-def accessibility() -> str:
-    return render_template("parent/accessibility.html")
 
 
 def _invitation() -> Invitation:

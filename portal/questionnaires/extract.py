@@ -55,3 +55,8 @@ def extract_consent(
         yield _line_of(source, data[key]), None, data[key], [f"consent text: {key}"]
     for paragraph in data["paragraphs"]:
         yield _line_of(source, paragraph), None, paragraph, ["consent text: paragraph"]
+    for key in ("contact", "dpo"):
+        if key in data:
+            yield _line_of(source, data[key]), None, data[key], [f"consent text: {key}"]
+    for basis, text in data.get("legal_basis", {}).items():
+        yield _line_of(source, text), None, text, [f"consent text: legal basis {basis}"]

@@ -14,6 +14,13 @@ PUBLIC_ENDPOINTS = frozenset(
 )
 
 from ..access import protect  # noqa: E402
-from . import password_change, routes, second_factor, sso, translation_preview  # noqa: E402, F401
+from . import (  # noqa: E402, F401
+    organisations,
+    password_change,
+    routes,
+    second_factor,
+    sso,
+    translation_preview,
+)
 
 protect(bp, PUBLIC_ENDPOINTS)

@@ -208,6 +208,8 @@ def deliver(invitation: Invitation, url: str | None, kind: str, actor: str) -> D
             subject=text.subject,
             encoding=text.sms_segments.encoding,
             language=text.language,
+            sender=(municipality.sms_sender if invitation.channel == "sms"
+                    else municipality.service_name) or "",
         )
         # End the transaction first: on SQLite a POST's transaction holds the write lock, and a
         # slow gateway must not make every parent's answer wait.

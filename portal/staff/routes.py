@@ -74,7 +74,8 @@ def _danish_day(moment: Any) -> str:
 #: Forms that come back filled in, with a note, when their CSRF token has expired.
 _REFILLED_FORMS = frozenset(
     {"staff.login", "staff.set_password", "staff.invite", "staff.user_new", "staff.user_edit",
-     "staff.mfa", "staff.mfa_enrol", "staff.change_password"}
+     "staff.mfa", "staff.mfa_enrol", "staff.change_password", "staff.municipality_list",
+     "staff.municipality_edit"}
 )
 
 

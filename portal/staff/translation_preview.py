@@ -25,6 +25,7 @@ from ..delivery import messages
 from ..i18n import LANGUAGE_REVIEWS, NATIVE_NAMES, languages, text_direction
 from ..links import LINK_PREFIX, SAMPLE_TOKEN
 from ..models.personal import Municipality, Role
+from ..parent import notices
 from ..parent.consent import render_consent
 from ..parent.forms import ConsentForm, LanguageForm
 from ..questionnaires import Definition
@@ -185,7 +186,9 @@ def preview_pages() -> list[PreviewPage]:
         ),
         PreviewPage(
             "accessibility", _("Accessibility statement"),
-            lambda: render_template("parent/accessibility.html"),
+            lambda: render_template(
+                "parent/accessibility.html", **notices.accessibility_context(municipality)
+            ),
         ),
         PreviewPage(
             "not-found", _("Page not found"), lambda: render_template("errors/not_found.html")

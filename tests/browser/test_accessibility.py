@@ -3,10 +3,11 @@ page in both staff languages: zero WCAG 2.1 A and AA violations.
 
 Parents: language choice, consent, declined, every question page of every questionnaire (with
 every follow-up shown, and the error state of a first page), thanks, each link problem, the
-no-link page, the accessibility statement and the card's short-code form (and its error).
-Staff: login (and its error), the invite form (and its error), the SMS preview, the QR page and
-the printable card, invitations list and detail, the revoke confirmation, users list/new/edit,
-a refused page, a spent password link; evaluation: export form (and its error), rates, answers.
+no-link page, the municipality chooser, the accessibility statement, the privacy notice and
+the card's short-code form (and its error). Staff: login (and its error), the invite form (and
+its error), the SMS preview, the QR page and the printable card, invitations list and detail,
+the revoke confirmation, municipality settings (and their error), users list/new/edit, a
+refused page, a spent password link; evaluation: export form (and its error), rates, answers.
 """
 
 from __future__ import annotations
@@ -109,7 +110,11 @@ def test_parent_pages_have_no_wcag_violations(
     assert page.get_attribute("html", "lang") == language
     scan.check(page, "no link")
     page.goto(f"{base}/s/accessibility")
+    scan.check(page, "choose a municipality")
+    page.goto(f"{base}/s/accessibility?m=0240")
     scan.check(page, "accessibility statement")
+    page.goto(f"{base}/s/privacy?m=0101")
+    scan.check(page, "privacy notice")
     page.goto(f"{base}/s/this-is-not-a-link")
     scan.check(page, "link problem: tampered")
     page.goto(f"{base}/k")
@@ -249,6 +254,13 @@ def test_staff_and_evaluation_pages_have_no_wcag_violations(
     scan.check(page, "invitation detail")
     page.goto(page.url + "/confirm-revoke")
     scan.check(page, "revoke confirmation")
+    page.goto(f"{base}/staff/municipalities")
+    scan.check(page, "municipality settings")
+    page.locator('input[name="dpo_email"]').fill("not an address")
+    with page.expect_navigation():
+        page.locator("form button.primary").first.click()
+    assert page.locator(".error-summary").count() == 1
+    scan.check(page, "municipality settings with error")
     page.goto(f"{base}/staff/users")
     scan.check(page, "users list")
     page.goto(f"{base}/staff/users/new")
