@@ -186,7 +186,8 @@ def clean_settings(raw: dict[str, Any]) -> dict[str, Any]:
         if field == "sms_sender" and not _SMS_SENDER.fullmatch(text):
             raise SetupError("sms_sender_invalid", field)
         if field in ("contact_email", "dpo_email", "accessibility_email"):
-            from .staff.contacts import ContactError, parse_email
+            from .delivery import ContactError
+            from .delivery.email import parse_email
 
             try:
                 text = parse_email(text)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from portal.delivery.sms import segments
+from portal.delivery import ContactError
+from portal.delivery.email import parse_email
+from portal.delivery.sms import parse_phone, segments
 from portal.logging_filters import mask_tokens
-from portal.staff.contacts import ContactError, parse_email, parse_phone
 
 
 @pytest.mark.parametrize(

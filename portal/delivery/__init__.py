@@ -1,5 +1,8 @@
 """Delivering invitations: e-mail over SMTP, SMS through an HTTP gateway, or a console outbox.
 
+Each channel's module also owns what a recipient of that channel is: ``sms.parse_phone`` (a
+mobile number) and ``email.parse_email`` (an address).
+
 A backend raises :class:`DeliveryError` with a short code. The code is what gets stored and
 logged; exception texts are not, because SMTP servers and gateways echo the recipient in them.
 """
@@ -13,6 +16,15 @@ from flask import current_app
 
 class DeliveryError(Exception):
     """Sending failed. ``code`` is safe to store and log: it never holds a contact detail."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+class ContactError(ValueError):
+    """A contact detail no channel can deliver to. ``code`` names why; the form that asked for
+    it turns the code into a translated sentence."""
 
     def __init__(self, code: str):
         super().__init__(code)

@@ -1,4 +1,5 @@
-"""E-mail over SMTP with the standard library (STARTTLS, implicit TLS or plain on loopback)."""
+"""E-mail: what an address is (``email-validator``), and sending over SMTP with the standard
+library (STARTTLS, implicit TLS or plain on loopback)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,28 @@ import ssl
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 
-from . import DeliveryError, Message
+from . import ContactError, DeliveryError, Message
+
+
+def parse_email(value: str) -> str:
+    """A normalised address. No DNS look-up: that would be a network call per keystroke of
+    a typo and says little about whether the family reads the mail.
+
+    Raises ContactError: ``email_missing`` or ``email_invalid``.
+    """
+    text = (value or "").strip()
+    if not text:
+        raise ContactError("email_missing")
+    if len(text) > 254:
+        raise ContactError("email_invalid")
+    try:
+        result = validate_email(text, check_deliverability=False)
+    except EmailNotValidError:
+        raise ContactError("email_invalid") from None
+    return result.normalized
 
 
 def send(message: Message) -> None:

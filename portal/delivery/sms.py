@@ -1,4 +1,5 @@
-"""SMS: segment counting (GSM 03.38 / UCS-2) and two HTTP gateway shapes.
+"""SMS: who can receive one (mobile numbers, with ``phonenumbers``), segment counting
+(GSM 03.38 / UCS-2) and two HTTP gateway shapes.
 
 ``gatewayapi`` speaks GatewayAPI.com's REST API (``POST /rest/mtsms``, JSON, token auth).
 ``generic`` posts ``{"to", "message", "sender"}`` as JSON with an optional bearer token, which
@@ -14,9 +15,11 @@ import urllib.request
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+import phonenumbers
 from flask import current_app
+from phonenumbers import NumberParseException, PhoneNumberType
 
-from . import DeliveryError, Message
+from . import ContactError, DeliveryError, Message
 
 #: GSM 03.38 default alphabet (one septet each). Danish æ, ø, å are in it.
 GSM7_BASIC = frozenset(
@@ -25,6 +28,51 @@ GSM7_BASIC = frozenset(
 )
 #: Characters from the extension table: an escape plus one septet each.
 GSM7_EXTENDED = frozenset("^{}\\[~]|€\f")
+
+#: Types that can never receive an SMS.
+_NOT_MOBILE = {
+    PhoneNumberType.FIXED_LINE,
+    PhoneNumberType.TOLL_FREE,
+    PhoneNumberType.PREMIUM_RATE,
+    PhoneNumberType.SHARED_COST,
+    PhoneNumberType.VOIP,
+    PhoneNumberType.PAGER,
+    PhoneNumberType.UAN,
+    PhoneNumberType.VOICEMAIL,
+}
+
+
+def parse_phone(value: str, region: str = "DK") -> str:
+    """A mobile number in E.164 (``+4520123456``). Without a ``+`` it is read as Danish.
+
+    Raises ContactError: ``phone_missing``, ``phone_invalid`` or ``phone_not_mobile``.
+    """
+    text = (value or "").strip()
+    if not text:
+        raise ContactError("phone_missing")
+    if len(text) > 32:
+        raise ContactError("phone_invalid")
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    try:
+        number = phonenumbers.parse(text, region)
+    except NumberParseException:
+        raise ContactError("phone_invalid") from None
+    if not phonenumbers.is_valid_number(number):
+        raise ContactError("phone_invalid")
+    if phonenumbers.number_type(number) in _NOT_MOBILE:
+        raise ContactError("phone_not_mobile")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def display_phone(e164: str) -> str:
+    """How staff see a stored number: international format, grouped."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
 
 PROVIDERS = {
     "gatewayapi": "https://gatewayapi.com/rest/mtsms",

@@ -8,10 +8,11 @@ from collections.abc import Iterable
 from sqlalchemy import Select, func
 
 from .. import access, audit
+from ..delivery import ContactError
+from ..delivery.email import parse_email
 from ..extensions import db
 from ..models.personal import Municipality, Role, StaffUser, Team
 from . import auth, notices, passwords, session_ends
-from .contacts import ContactError, parse_email
 
 
 class AccountError(ValueError):

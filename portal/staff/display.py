@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 
-from .contacts import display_phone
+from ..delivery.sms import display_phone
 
 #: Health visitors work in Danish time, summer and winter: the stores hold naive UTC.
 DANISH_TIME = ZoneInfo("Europe/Copenhagen")

@@ -25,15 +25,16 @@ from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
-from .. import audit, short_codes
+from .. import audit, questionnaires, short_codes
 from ..access import roles_required
-from ..delivery import available_channels, qr
+from ..delivery import ContactError, available_channels, qr
+from ..delivery.email import parse_email
+from ..delivery.sms import display_phone, parse_phone
 from ..extensions import db, login_manager
-from ..i18n import NATIVE_NAMES, languages, text_direction
+from ..i18n import NATIVE_NAMES, language_choice, language_name, languages, text_direction
 from ..models.personal import Invitation, Municipality, Role, StaffUser, Team
 from ..timeutil import utcnow
 from . import PUBLIC_ENDPOINTS, accounts, auth, board, bp, display, invitations, labels, sso
-from .contacts import ContactError, display_phone, parse_email, parse_phone
 from .forms import InviteForm, LoginForm, SetPasswordForm, UserEditForm, UserForm
 
 INVITERS = (Role.HEALTH_VISITOR, Role.COORDINATOR, Role.ADMIN)
@@ -56,6 +57,8 @@ def _no_store(response: Response) -> Response:
 def _labels() -> dict[str, Any]:
     return {
         "labels": labels, "display_phone": display_phone, "native_names": NATIVE_NAMES,
+        "language_name": language_name, "language_choice": language_choice,
+        "questionnaire_name": questionnaires.name, "questionnaire_names": questionnaires.NAMES,
         "masked_contact": display.masked_contact,
     }
 
@@ -189,11 +192,11 @@ def home() -> Any:
 def _fill_invite_choices(form: InviteForm) -> None:
     registry = current_app.extensions["questionnaires"]
     keys: list[str] = registry.keys()
-    form.questionnaire.choices = [(key, labels.questionnaire(key)) for key in keys]
+    form.questionnaire.choices = [(key, questionnaires.name(key)) for key in keys]
     # Danish name and own name, and no language chosen in advance: the health visitor picks the
     # family's language each time (remembering the last one made wrong-language SMS easy).
     form.language.choices = [("", _("Choose the family's language"))] + [
-        (code, labels.language_choice(code, NATIVE_NAMES[code])) for code in languages()
+        (code, language_choice(code)) for code in languages()
     ]
     form.channel.choices = [(c, labels.CHANNEL[c]) for c in available_channels()]
 
@@ -256,9 +259,7 @@ def invite() -> Any:
         shown = display_phone(contact) if channel == "sms" else contact
         return render_template(
             "staff/invite_preview.html", form=form, text=text, shown=shown,
-            language_name=labels.language_choice(
-                form.language.data, NATIVE_NAMES[form.language.data]
-            ),
+            language_name=language_choice(form.language.data),
             language_dir=text_direction(form.language.data),
         )
     nonce = form.nonce.data if _NONCE.fullmatch(form.nonce.data or "") else None
@@ -369,7 +370,7 @@ def invitation_qr_svg(invitation_id: int) -> Any:
 def _filtered(query: Any, status: str, questionnaire: str, channel: str, q: str = "") -> Any:
     if status in labels.STATUS:
         query = query.where(Invitation.effective_status(utcnow()) == status)
-    if questionnaire in labels.QUESTIONNAIRE:
+    if questionnaire in questionnaires.NAMES:
         query = query.filter_by(questionnaire_key=questionnaire)
     if channel in ("sms", "email", "qr"):
         query = query.filter_by(channel=channel)
