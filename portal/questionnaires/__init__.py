@@ -23,7 +23,8 @@ from .types import QuestionType
 DEFINITIONS_DIR = Path(__file__).parent
 LOCK_FILE = DEFINITIONS_DIR / "published.json"
 
-QUESTION_TYPES = ("single", "multiple", "scale", "yesno", "number", "text")
+#: The built-in types, in the order error messages list them (``types.BUILT_IN``).
+QUESTION_TYPES = types.BUILT_IN
 KEYS = ("18-months", "3-years", "cos-p")
 #: What staff call each questionnaire (lists, cards, the invite form); parents see its title.
 NAMES = {
