@@ -84,7 +84,7 @@ class LoginAttempt:
     """One password attempt for ``email`` from ``address`` (and a device nonce, if the browser
     holds this account's device cookie). Plain: testable without a request."""
 
-    def __init__(self, email: str, address: str, device: str | None = None):
+    def __init__(self, email: str, address: str, device: str | None = None) -> None:
         self.account = _account_key(email)
         self.email = email.strip().lower()
         self.address = address
