@@ -98,7 +98,7 @@ def create_staff(
     email: str, role: str, organisation: str, team: str | None, name: str, link: bool
 ) -> None:
     """Create a staff user; asks for a password, or prints a set-password link (--link)."""
-    from .staff import accounts, auth
+    from .staff import accounts, password_links
 
     municipality = accounts.find_organisation(organisation)
     if municipality is None:
@@ -139,7 +139,7 @@ def create_staff(
     if link:
         hours = current_app.config["SET_PASSWORD_LINK_HOURS"]
         click.echo(f"One-time set-password link (valid {hours} hours):")
-        click.echo(auth.password_link(user))
+        click.echo(password_links.password_link(user))
 
 
 @staff.command("password-link")
@@ -147,7 +147,7 @@ def create_staff(
 def staff_password_link(email: str) -> None:
     """Print a one-time set-password link for an existing user (e.g. a locked-out admin)."""
     from . import audit
-    from .staff import accounts, auth
+    from .staff import accounts, password_links
 
     user = accounts.find_by_email(email)
     if user is None or not user.active:
@@ -156,7 +156,7 @@ def staff_password_link(email: str) -> None:
     db.session.commit()
     hours = current_app.config["SET_PASSWORD_LINK_HOURS"]
     click.echo(f"One-time set-password link for {user.email} (valid {hours} hours):")
-    click.echo(auth.password_link(user))
+    click.echo(password_links.password_link(user))
 
 
 @staff.command("reset-mfa")

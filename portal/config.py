@@ -50,7 +50,7 @@ DEFAULTS: dict[str, Any] = {
     "EXPORT_MIN_GROUP": 5,
     # Staff accounts (issue 3).
     "RATELIMIT_STORAGE_URI": "memory://",
-    # Failed passwords (issue 18, see portal/staff/auth.py "login throttling"): per account and
+    # Failed passwords (issue 18, see portal/staff/login_limits.py): per account and
     # address (or device) with growing waits; per address across accounts; per account across
     # addresses, which then admits only devices and addresses that signed in before.
     "LOGIN_LIMIT_PER_PAIR": "5 per 5 minutes; 10 per hour; 20 per day",

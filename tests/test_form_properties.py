@@ -366,7 +366,7 @@ def test_user_forms_take_anything(app, staff_as):
 
 def test_set_password_form_takes_anything(app):
     from portal.models.personal import StaffUser
-    from portal.staff import auth
+    from portal.staff import password_links
 
     user_id, _ = make_staff(app, "coordinator", password=None)
     visitor = Staff(app.test_client())
@@ -378,7 +378,7 @@ def test_set_password_form_takes_anything(app):
                                                   "confirm": [good, "short"]}))
     def post_anything(example):
         with app.test_request_context():
-            token = auth.password_link_token(db.session.get(StaffUser, user_id))
+            token = password_links.password_link_token(db.session.get(StaffUser, user_id))
             db.session.rollback()
         path = f"/staff/set-password/{token}"
         csrf = _fresh_csrf(visitor, path)

@@ -21,7 +21,7 @@ from urllib.parse import unquote
 import pytest
 
 from portal.logging_filters import SECRET_PATHS, mask_tokens
-from portal.staff import auth
+from portal.staff import password_links
 
 from .conftest import Staff, make_staff
 
@@ -93,7 +93,7 @@ def test_a_set_password_link_opened_leaves_no_token_in_the_werkzeug_log(app, cap
         from portal.extensions import db
         from portal.models.personal import StaffUser
 
-        token = auth.password_link_token(
+        token = password_links.password_link_token(
             db.session.execute(db.select(StaffUser).filter_by(email=email)).scalar_one())
     for name in ("werkzeug", "gunicorn.access", "portal"):
         logging.getLogger(name).info('"GET /STAFF/set-password/%s HTTP/1.1" 200', token)

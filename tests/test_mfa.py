@@ -215,9 +215,9 @@ def test_a_password_change_voids_a_half_done_login(app):
     user_id, email = make_staff(app)
     staff = _password_step(app, email)
     with app.app_context():
-        from portal.staff import auth
+        from portal.staff import session_ends
 
-        auth.end_all_sessions(db.session.get(StaffUser, user_id))
+        session_ends.end_all_sessions(db.session.get(StaffUser, user_id))
         db.session.commit()
     staff.get("/staff/mfa")
     assert staff.client.get("/staff/mfa").headers["Location"] == "/staff/login"

@@ -14,9 +14,9 @@ import pyotp
 import pytest
 
 from portal.evaluation.csv_export import neutralise, stream_csv
-from portal.extensions import db
+from portal.extensions import db, limiter
 from portal.models.personal import AuditEvent, StaffUser
-from portal.staff import auth
+from portal.staff import login_limits, password_links
 
 from .conftest import STAFF_PASSWORD, TEST_TOTP_SECRET, Staff, make_staff, outbox
 
@@ -112,12 +112,12 @@ def test_the_device_cookie_does_not_say_who_used_the_browser(app):
     response = staff.login(email)
     assert response.status_code == 303
     header = next(h for h in response.headers.getlist("Set-Cookie")
-                  if h.startswith(auth.DEVICE_COOKIE + "="))
+                  if h.startswith(login_limits.DEVICE_COOKIE + "="))
     assert "HttpOnly" in header and "SameSite=Strict" in header and "Path=/" in header
-    cookie = staff.client.get_cookie(auth.DEVICE_COOKIE)
+    cookie = staff.client.get_cookie(login_limits.DEVICE_COOKIE)
     assert cookie is not None
     with app.app_context():
-        entries = auth._device_serializer().loads(cookie.value)
+        entries = login_limits._device_serializer().loads(cookie.value)
     assert len(entries) == 1
     assert str(user_id) not in [str(part) for entry in entries for part in entry]
     assert email not in cookie.value
@@ -134,8 +134,8 @@ def test_waits_grow_and_the_page_says_how_long(app):
     assert "Vent 1 minut, og prøv igen" in first.get_data(as_text=True)
     # Once the minute is over (cleared here), two more wrong ones cost the hour.
     with app.app_context():
-        minute = auth._items("LOGIN_LIMIT_PER_PAIR")[0]
-        auth.limiter.limiter.clear(minute, "login-pair", auth._key(email, "10.9.9.9"))
+        minute = login_limits._items("LOGIN_LIMIT_PER_PAIR")[0]
+        limiter.limiter.clear(minute, "login-pair", login_limits._key(email, "10.9.9.9"))
     for _ in range(2):
         _password_step(staff, email, "wrong")
     later = _password_step(staff, email)
@@ -241,7 +241,7 @@ def test_recovery_codes_are_stored_with_a_password_hash_and_old_ones_still_work(
 def _set_password_page(app, email: str) -> tuple[Staff, str]:
     with app.app_context():
         user = db.session.execute(db.select(StaffUser).filter_by(email=email)).scalar_one()
-        path = f"/staff/set-password/{auth.password_link_token(user)}"
+        path = f"/staff/set-password/{password_links.password_link_token(user)}"
     staff = Staff(app.test_client())
     assert staff.get(path).status_code == 200
     return staff, path

@@ -12,7 +12,7 @@ from ..delivery import ContactError
 from ..delivery.email import parse_email
 from ..extensions import db
 from ..models.personal import Municipality, Role, StaffUser, Team
-from . import auth, notices, passwords, session_ends
+from . import auth, login_limits, notices, passwords, session_ends
 
 
 class AccountError(ValueError):
@@ -183,7 +183,7 @@ def change_own_password(
 
     A wrong current password counts like a failed login from this address, so the page is no
     way round the login limits."""
-    attempt = auth.LoginAttempt(user.email, address, auth.device_nonce(user.id))
+    attempt = login_limits.LoginAttempt(user.email, address, login_limits.device_nonce(user.id))
     outcome, wait = attempt.gate()
     if outcome != "ok":
         return auth.Login(outcome, None, wait)

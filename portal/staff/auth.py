@@ -1,41 +1,25 @@
-"""Staff authentication: sessions that can be ended on the server, throttled logins.
+"""Staff sign-in with a password: loading the signed-in user, the password step, the hand-over
+to the second factor and the session that starts after it.
 
-Who may see which view is decided in ``portal.access`` (roles and default deny).
+Who may see which view is decided in ``portal.access`` (roles and default deny); how often a
+password may be tried in ``login_limits``; hashing and checking a password in ``passwords``;
+set-password links in ``password_links``; when a session ends in ``session_ends``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 import time
-from collections.abc import Callable
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple
 
-import limits
-from flask import (
-    Flask,
-    after_this_request,
-    current_app,
-    has_request_context,
-    redirect,
-    request,
-    session,
-    url_for,
-)
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from flask import Flask, current_app, has_request_context, redirect, request, session, url_for
 
 from ..extensions import db, limiter, login_manager
 from ..models.personal import Role, StaffUser
-from ..security import safe_next
-
-# Passwords and session ends have modules of their own; their names stay here for callers.
-from .passwords import _dummy_hash, hash_password, verify_password  # noqa: F401
-from .session_ends import end_all_sessions, new_session_token, session_is_fresh  # noqa: F401
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-# --- sessions ---------------------------------------------------------------------------------
+from ..security import log_event, safe_next
+from .login_limits import LoginAttempt, device_nonce, remember_address, remember_device
+from .passwords import verify_password
+from .session_ends import session_is_fresh
 
 
 def _load_user(user_id: str) -> StaffUser | None:
@@ -74,7 +58,7 @@ class Login(NamedTuple):
 
 
 def authenticate(email: str, password: str, address: str) -> Login:
-    """Try a login. Audits and commits. See "login throttling" below for who waits when."""
+    """Try a login. Audits and commits. Who waits when: ``login_limits``."""
     from .. import audit
 
     email = email.strip().lower()
@@ -89,7 +73,7 @@ def authenticate(email: str, password: str, address: str) -> Login:
     if outcome != "ok":
         audit.record("anonymous", "login.throttled", subject, reason=outcome)
         db.session.commit()
-        security_event("login.throttled", reason=outcome, subject=subject)
+        log_event("login.throttled", reason=outcome, subject=subject)
         return Login(outcome, None, wait)
     if verify_password(found[1] if found else None, password) and found and found[2]:
         attempt.succeeded()
@@ -108,221 +92,6 @@ def _password_allowed(user: StaffUser) -> bool:
     from .sso.models import uses_identity_provider
 
     return user.role == Role.ADMIN or not uses_identity_provider(user.municipality_id)
-
-
-def _link_serializer() -> URLSafeTimedSerializer:
-    config = current_app.config
-    keys = [*config.get("SECRET_KEY_FALLBACKS", []), config["SECRET_KEY"]]
-    return URLSafeTimedSerializer(keys, salt="staff-set-password")
-
-
-def _fingerprint(user: StaffUser) -> str:
-    # Changes when the password does, so a link works once and is void after any change.
-    return hashlib.sha256((user.password_hash or "unset").encode()).hexdigest()[:16]
-
-
-def password_link_token(user: StaffUser) -> str:
-    return _link_serializer().dumps({"u": user.id, "f": _fingerprint(user)})
-
-
-def password_link(user: StaffUser) -> str:
-    base = current_app.config["BASE_URL"].rstrip("/")
-    return f"{base}/staff/set-password/{password_link_token(user)}"
-
-
-def user_for_password_token(token: str) -> StaffUser | None:
-    """The user a set-password link is for, or None if it is tampered, used or too old."""
-    max_age = int(float(current_app.config["SET_PASSWORD_LINK_HOURS"]) * 3600)
-    try:
-        data = _link_serializer().loads(token, max_age=max_age)
-    except (SignatureExpired, BadSignature, UnicodeError, ValueError):
-        return None
-    if not isinstance(data, dict) or not isinstance(data.get("u"), int):
-        return None
-    user = db.session.get(StaffUser, data["u"])
-    if user is None or not user.active or data.get("f") != _fingerprint(user):
-        return None
-    return user
-
-
-# --- login throttling -------------------------------------------------------------------------
-#
-# Failed passwords are counted three ways, and none of them lets a stranger lock a victim out:
-#
-# * per account *and* address, or per device once the browser has signed in to the account
-#   before (a signed device cookie): ``LOGIN_LIMIT_PER_PAIR``, tiers that grow (a few minutes,
-#   then an hour, then a day). Only whoever guesses from there waits.
-# * per address across accounts (``LOGIN_LIMIT_PER_ADDRESS``): one address trying many
-#   accounts. A device cookie of the account is not held back by it.
-# * per account across addresses (``LOGIN_LIMIT_PER_ACCOUNT``): many addresses guessing one
-#   account. Used up, it "protects" the account: only a device or address that has signed in
-#   to it before may try, still at its own pace. The right password from the victim's own
-#   browser or office keeps working however hard the account is hammered from elsewhere.
-#
-# Counters live in the rate-limit store (memory, or Redis shared by every worker); keys are
-# hashes, so the store never holds an e-mail address.
-
-DEVICE_COOKIE = "portal_device"
-#: Accounts one browser remembers (a shared office PC has several users).
-DEVICE_COOKIE_USERS = 5
-
-
-def _key(*parts: str) -> str:
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
-
-
-def _account_key(email: str) -> str:
-    return _key(email.strip().lower())
-
-
-def _items(name: str) -> list[limits.RateLimitItem]:
-    return limits.parse_many(str(current_app.config[name]))
-
-
-def _wait(items: list[limits.RateLimitItem], namespace: str, key: str) -> int:
-    """Seconds until ``key`` may try again under every one of ``items`` (0: now)."""
-    strategy = limiter.limiter
-    wait = 0.0
-    for item in items:
-        if not strategy.test(item, namespace, key):
-            reset = strategy.get_window_stats(item, namespace, key).reset_time
-            wait = max(wait, reset - time.time(), 1)
-    return int(wait + 0.999)
-
-
-def _hit(items: list[limits.RateLimitItem], namespace: str, key: str) -> None:
-    for item in items:
-        limiter.limiter.hit(item, namespace, key)
-
-
-def _known_key(email: str, address: str) -> str:
-    return f"login-known/{_key(email.strip().lower(), address)}"
-
-
-def remember_address(email: str, address: str) -> None:
-    """This address completed a login of this account (both factors)."""
-    days = float(current_app.config["LOGIN_KNOWN_DAYS"])
-    limiter.limiter.storage.incr(_known_key(email, address), int(days * 86400))
-
-
-def is_known_address(email: str, address: str) -> bool:
-    return bool(limiter.limiter.storage.get(_known_key(email, address)))
-
-
-class LoginAttempt:
-    """One password attempt for ``email`` from ``address`` (and a device nonce, if the browser
-    holds this account's device cookie). Plain: testable without a request."""
-
-    def __init__(self, email: str, address: str, device: str | None = None):
-        self.account = _account_key(email)
-        self.email = email.strip().lower()
-        self.address = address
-        self.device = device
-        self.pair = _key(self.email, address)
-
-    def gate(self) -> tuple[str, int]:
-        """("ok", 0) or (why not, seconds to wait), before the password is even checked."""
-        if self.device:
-            wait = _wait(_items("LOGIN_LIMIT_PER_PAIR"), "login-device", self.device)
-            return ("throttled", wait) if wait else ("ok", 0)
-        wait = max(
-            _wait(_items("LOGIN_LIMIT_PER_PAIR"), "login-pair", self.pair),
-            _wait(_items("LOGIN_LIMIT_PER_ADDRESS"), "login-address", self.address),
-        )
-        if wait:
-            return "throttled", wait
-        if not is_known_address(self.email, self.address):
-            wait = _wait(_items("LOGIN_LIMIT_PER_ACCOUNT"), "login-account", self.account)
-            if wait:
-                return "protected", wait
-        return "ok", 0
-
-    def failed(self) -> None:
-        if self.device:
-            _hit(_items("LOGIN_LIMIT_PER_PAIR"), "login-device", self.device)
-        else:
-            _hit(_items("LOGIN_LIMIT_PER_PAIR"), "login-pair", self.pair)
-            _hit(_items("LOGIN_LIMIT_PER_ADDRESS"), "login-address", self.address)
-        # Counted from everywhere: it is how an attack on the account shows.
-        _hit(_items("LOGIN_LIMIT_PER_ACCOUNT"), "login-account", self.account)
-
-    def succeeded(self) -> None:
-        # Only this place's counter starts again: the account's keeps counting an attack
-        # from elsewhere, which the right password here says nothing about.
-        strategy = limiter.limiter
-        for item in _items("LOGIN_LIMIT_PER_PAIR"):
-            if self.device:
-                strategy.clear(item, "login-device", self.device)
-            strategy.clear(item, "login-pair", self.pair)
-
-
-def _device_serializer() -> URLSafeTimedSerializer:
-    config = current_app.config
-    keys = [*config.get("SECRET_KEY_FALLBACKS", []), config["SECRET_KEY"]]
-    return URLSafeTimedSerializer(keys, salt="staff-device")
-
-
-def device_cookie_name() -> str:
-    secure = current_app.config["SESSION_COOKIE_SECURE"]
-    return ("__Host-" if secure else "") + DEVICE_COOKIE
-
-
-def _device_entries() -> list[list[Any]]:
-    if not has_request_context():
-        return []
-    raw = request.cookies.get(device_cookie_name())
-    if not raw or len(raw) > 2048:
-        return []
-    max_age = int(float(current_app.config["LOGIN_KNOWN_DAYS"]) * 86400)
-    try:
-        data = _device_serializer().loads(raw, max_age=max_age)
-    except (BadSignature, SignatureExpired, UnicodeError, ValueError):
-        return []
-    if not isinstance(data, list):
-        return []
-    return [entry for entry in data if isinstance(entry, list) and len(entry) == 2
-            and isinstance(entry[0], str) and isinstance(entry[1], str)]
-
-
-def _device_user(user_id: int) -> str:
-    # The cookie is signed, not encrypted: it names accounts by a keyed hash, so a shared PC's
-    # cookie does not list who has used it.
-    return _key("device", str(current_app.config["SECRET_KEY"]), str(user_id))[:16]
-
-
-def device_nonce(user_id: int) -> str | None:
-    """The nonce this browser's device cookie holds for the user, if it holds one."""
-    wanted = _device_user(user_id)
-    for entry_user, nonce in _device_entries():
-        if secrets.compare_digest(entry_user, wanted):
-            return nonce
-    return None
-
-
-def _remember_device(user: StaffUser) -> None:
-    """Give (or keep) this browser a device cookie for the user; set on the response."""
-    me = _device_user(user.id)
-    entries = [entry for entry in _device_entries() if entry[0] != me]
-    nonce = device_nonce(user.id) or secrets.token_urlsafe(16)
-    entries = [[me, nonce], *entries][:DEVICE_COOKIE_USERS]
-    value = _device_serializer().dumps(entries)
-    config = current_app.config
-
-    @after_this_request
-    def _set(response: Any) -> Any:
-        response.set_cookie(
-            device_cookie_name(), value,
-            max_age=int(float(config["LOGIN_KNOWN_DAYS"]) * 86400), path="/",
-            secure=bool(config["SESSION_COOKIE_SECURE"]), httponly=True, samesite="Strict",
-        )
-        return response
-
-
-def security_event(event: str, **fields: Any) -> None:
-    """A line for whoever watches the logs for attacks (logger ``portal.security``)."""
-    from ..security import log_event
-
-    log_event(event, **fields)
 
 
 def init_app(app: Flask) -> None:
@@ -376,13 +145,14 @@ def pending_next() -> str | None:
 
 def start_session(user: StaffUser) -> None:
     """Log in on a fresh session (no fixation) in the user's language. Only after both
-    factors: callers are the second-factor views."""
+    factors: callers are the second-factor views, sign-in through an identity provider and
+    the password change page (which starts the changed user's session again)."""
     from flask_login import login_user
 
     session.clear()
     login_user(user, remember=False)
     if has_request_context():
-        _remember_device(user)
+        remember_device(user)
         remember_address(user.email, request.remote_addr or "unknown")
     now = int(time.time())
     session["auth_at"] = session["seen_at"] = now

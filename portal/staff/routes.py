@@ -33,8 +33,21 @@ from ..delivery.sms import display_phone, parse_phone
 from ..extensions import db, login_manager
 from ..i18n import NATIVE_NAMES, language_choice, language_name, languages, text_direction
 from ..models.personal import Invitation, Municipality, Role, StaffUser, Team
+from ..security import safe_next
 from ..timeutil import utcnow
-from . import PUBLIC_ENDPOINTS, accounts, auth, board, bp, display, invitations, labels, sso
+from . import (
+    PUBLIC_ENDPOINTS,
+    accounts,
+    auth,
+    board,
+    bp,
+    display,
+    invitations,
+    labels,
+    password_links,
+    session_ends,
+    sso,
+)
 from .forms import InviteForm, LoginForm, SetPasswordForm, UserEditForm, UserForm
 
 INVITERS = (Role.HEALTH_VISITOR, Role.COORDINATOR, Role.ADMIN)
@@ -122,7 +135,7 @@ def login() -> Any:
             form.email.data, form.password.data, request.remote_addr or "unknown"
         )
         if result.outcome == "ok" and result.user is not None:
-            next_url = auth.safe_next(request.args.get("next"))
+            next_url = safe_next(request.args.get("next"))
             return redirect(auth.begin_second_factor(result.user, next_url), 303)
         if result.outcome in ("throttled", "protected"):
             error, status = labels.login_wait_message(result.outcome, result.wait), 429
@@ -141,7 +154,7 @@ def login() -> Any:
 def logout() -> Any:
     user: StaffUser = current_user._get_current_object()
     provider_logout = sso.routes.provider_logout_url()  # ends the provider's session too
-    auth.end_all_sessions(user)
+    session_ends.end_all_sessions(user)
     audit.record(audit.staff_actor(user.id), "logout", f"staff:{user.id}")
     db.session.commit()
     logout_user()
@@ -152,7 +165,7 @@ def logout() -> Any:
 
 @bp.route("/set-password/<token>", methods=["GET", "POST"])
 def set_password(token: str) -> Any:
-    user = auth.user_for_password_token(token) if len(token) < 400 else None
+    user = password_links.user_for_password_token(token) if len(token) < 400 else None
     if user is None:
         return render_template("staff/password_link_invalid.html"), 410
     form = SetPasswordForm()
@@ -511,7 +524,8 @@ def user_new() -> Any:
             field.errors = [str(labels.ERROR.get(error.code, labels.ERROR["not_allowed"]))]
         else:
             return render_template(
-                "staff/password_link.html", user=user, link=auth.password_link(user), new=True
+                "staff/password_link.html", user=user, link=password_links.password_link(user),
+                new=True,
             )
     return render_template("staff/user_form.html", form=form, user=None), 400
 
@@ -559,7 +573,7 @@ def user_password_link(user_id: int) -> Any:
     audit.record(audit.staff_actor(actor.id), "user.password_link", f"staff:{user.id}")
     db.session.commit()
     return render_template(
-        "staff/password_link.html", user=user, link=auth.password_link(user), new=False
+        "staff/password_link.html", user=user, link=password_links.password_link(user), new=False
     )
 
 

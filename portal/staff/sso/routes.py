@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ...extensions import csrf, db
+from ...security import safe_next
 from .. import auth, bp
 from ..forms import LoginForm
 from . import oidc, provisioning
@@ -83,7 +84,7 @@ def login_municipality(code: str) -> Any:
     session.clear()
     session["sso"] = {
         "p": provider.id, "at": int(time.time()),
-        "next": auth.safe_next(request.args.get("next")), **pending,
+        "next": safe_next(request.args.get("next")), **pending,
     }
     return redirect(url, 303)
 
@@ -113,7 +114,7 @@ def complete(provider: IdentityProvider, claims: provisioning.ProviderClaims,
     # Only which provider: its logout needs the client id, not the ID token (kept out of the
     # cookie, which it would make too large with Entra's group claims).
     session["sso_logout"] = {"p": provider.id}
-    return redirect(auth.safe_next(pending.get("next")) or url_for("staff.home"), 303)
+    return redirect(safe_next(pending.get("next")) or url_for("staff.home"), 303)
 
 
 @bp.get("/sso/callback")
