@@ -7,7 +7,7 @@ administrator, and as a parent in the middle of a questionnaire. Issue 18 found 
 that form-only property tests could not reach (a JSON body, a line break in ``next``).
 
 Weakened: without ``security.FormRequest`` (JSON bodies fed to the forms) or without the
-``isprintable`` check in ``auth.safe_next``, ``test_every_route_takes_any_body`` fails within
+``isprintable`` check in ``security.safe_next``, ``test_every_route_takes_any_body`` fails within
 its first examples.
 
 ``PORTAL_FUZZ_EXAMPLES`` sets the number of random examples per audience (default 60, CI may

@@ -15,10 +15,10 @@ PUBLIC_ENDPOINTS = frozenset(
 
 from ..access import protect  # noqa: E402
 from . import (  # noqa: E402, F401
+    mfa_pages,
     organisations,
     password_change,
     routes,
-    second_factor,
     sso,
     translation_preview,
 )

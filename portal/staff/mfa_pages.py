@@ -1,4 +1,5 @@
-"""The second step of a staff login: enrol an authenticator app, or give its code.
+"""The second step of a staff login, its pages: enrol an authenticator app, or give its code.
+The rules behind them (TOTP, recovery codes, limits) are ``mfa.py``'s.
 
 Reachable only between a correct password and the second factor (``auth.pending_user``);
 nothing else on the staff side counts the user as logged in until ``auth.start_session``.
