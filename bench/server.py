@@ -67,7 +67,9 @@ class Portal:
             # Plain HTTP on loopback: a Secure (__Host-) cookie would never come back. In
             # production the cookie is __Host-portal_parent and Secure behind TLS.
             "PORTAL_SESSION_COOKIE_SECURE": "false",
-            "PORTAL_BASE_URL": "http://127.0.0.1",
+            # Production refuses a base URL that is not https; the bench follows only the
+            # paths of the links it makes, so the host is never contacted.
+            "PORTAL_BASE_URL": "https://portal.bench.invalid",
             # As behind nginx (docs/deployment.md): the client address is X-Forwarded-For's.
             "PORTAL_PROXY_FIX_X_FOR": "1",
             "PYTHONDONTWRITEBYTECODE": "1",
@@ -75,14 +77,17 @@ class Portal:
         env.pop("PORTAL_INSTANCE_PATH", None)
         portal = cls(stores, folder, env)
         portal.flask("db", "upgrade")
-        portal.flask("demo")
+        # 'flask demo' refuses production (it writes synthetic responses); the bench's stores
+        # are throw-away, so the demo municipalities and teams are loaded as in a test run.
+        portal.flask("demo", env={"PORTAL_ENV": "testing"})
         portal.seed_backlog(backlog)
         return portal
 
-    def flask(self, *args: str) -> str:
+    def flask(self, *args: str, env: dict[str, str] | None = None) -> str:
         done = subprocess.run(
             [str(BIN / "flask"), "--app", "portal", *args],
-            cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=120,
+            cwd=ROOT, env={**self.env, **(env or {})}, capture_output=True, text=True,
+            timeout=120,
         )
         if done.returncode != 0:
             raise RuntimeError(f"flask {' '.join(args)} failed:\n{done.stderr[-2000:]}")

@@ -216,10 +216,12 @@ def bound_gettext(translations: Any) -> dict[str, Any]:
     """``gettext``, ``ngettext`` and ``pgettext`` for one template render, bound to its catalogue.
 
     Flask-Babel's Jinja callables find the catalogue again, through several context lookups,
-    for every string: about a fifth of a question page. A render happens inside whatever
-    ``force_locale`` is in effect, so binding the catalogue found when it starts is the same
-    catalogue. Same behaviour as Jinja's "newstyle" gettext: the result is marked safe where
-    the template autoescapes, then formatted with the keyword arguments (escaped).
+    for every string, a large share of rendering a question page (bench/README.md, section 3;
+    kept after issue 19, as releases changed nothing on the parents' pages). A render happens
+    inside whatever ``force_locale`` is in effect, so binding the catalogue found when it
+    starts is the same catalogue. Same behaviour as Jinja's "newstyle" gettext: the result is
+    marked safe where the template autoescapes, then formatted with the keyword arguments
+    (escaped).
     """
 
     @pass_context

@@ -89,8 +89,8 @@ def flush(*, scheduled: bool = False, force: bool = False,
     postgres = engine.dialect.name == "postgresql"
     session = db.session
     if postgres:
-        # Waits for submits in flight to commit and holds new ones for the few milliseconds
-        # of the flush: then every committed pending row is seen, and truncating loses none.
+        # Waits for submits in flight to commit and holds new ones while the flush runs (one
+        # batch, briefly): then every committed pending row is seen, and truncating loses none.
         nowait = " NOWAIT" if scrub_timeout_s is not None else ""  # a request never queues
         session.execute(
             db.text(f"LOCK TABLE pending_submission IN ACCESS EXCLUSIVE MODE{nowait}"),

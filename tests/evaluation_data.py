@@ -1,14 +1,20 @@
-"""Writing responses straight into the response store, for export and rate tests."""
+"""Writing responses and invitations straight into the stores, for export, release and rate
+tests."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from flask import Flask
 
+from portal import links
 from portal.extensions import db
+from portal.models.personal import InvitationStatus, Municipality
 from portal.models.responses import Response
+
+S = InvitationStatus
 
 #: A complete, valid 18-months v1 response.
 ANSWERS_18: dict[str, Any] = {
@@ -52,3 +58,20 @@ def add_responses(
             )
         db.session.commit()
     return ids
+
+
+def invite(app: Flask, code: str, status: InvitationStatus, n: int, *,
+           when: datetime = datetime(2026, 3, 10), opened: bool = False,
+           questionnaire: str = "18-months") -> None:
+    """Issue ``n`` links in municipality ``code``, created ``when``, that ended up ``status``."""
+    with app.app_context():
+        municipality = db.session.execute(
+            db.select(Municipality).filter_by(code=code)
+        ).scalar_one()
+        for _ in range(n):
+            invitation = links.issue_link(questionnaire, 1, "da", municipality).invitation
+            invitation.created_at = when
+            invitation.status = status.value
+            if opened or status in (S.OPENED, S.CONSENTED, S.COMPLETED, S.DECLINED):
+                invitation.opened_at = when
+        db.session.commit()

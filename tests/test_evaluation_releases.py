@@ -13,6 +13,7 @@ import csv
 import io
 import zipfile
 from collections import Counter
+from datetime import datetime
 
 import pytest
 
@@ -22,8 +23,7 @@ from portal.evaluation.suppression import suppress
 from portal.extensions import db
 from portal.models.personal import AuditEvent
 
-from .evaluation_data import ANSWERS_18, add_responses
-from .test_evaluation_rates import S, invite
+from .evaluation_data import ANSWERS_18, S, add_responses, invite
 
 K = 5
 
@@ -177,6 +177,27 @@ def test_rates_total_minus_shown_cells_never_gives_a_small_count(app, naive):
             if 0 <= rest < K:
                 found.append(f"column {c}: {rest}")
     assert bool(found) is naive, (found, rates)
+
+
+def test_rates_count_every_stage_and_only_the_release_s_invitations(app):
+    """Stages are cumulative (a completed invitation was also sent, opened and consented to);
+    an opened link counts as sent whatever became of it; other months and questionnaires stay
+    out. Every count is at least k, so nothing is hidden and the figures show the rules."""
+    add_responses(app, 12, municipality="0240", period="2026-03")
+    for status in (S.COMPLETED, S.DECLINED, S.CONSENTED, S.OPENED, S.SENT, S.CREATED):
+        invite(app, "0240", status, 5)
+    invite(app, "0240", S.COMPLETED, 1)
+    invite(app, "0240", S.EXPIRED, 5, opened=True)
+    invite(app, "0240", S.COMPLETED, 5, when=datetime(2026, 4, 2))  # the next quarter
+    invite(app, "0240", S.COMPLETED, 5, questionnaire="cos-p")
+    with app.app_context():
+        rates = releases.load_json(releases.get_release(build(app)), releases.RATES_FILE)
+    assert rates["stages"] == ["invited", "sent", "opened", "consented", "completed",
+                               "declined"]
+    assert rates["rows"] == {"0240": [36, 31, 26, 11, 6, 5]}
+    assert rates["total"] == [36, 31, 26, 11, 6, 5]
+    # Only counts are frozen with the release: nothing of an invitation itself.
+    assert set(rates) == {"stages", "rows", "total"}
 
 
 def test_a_release_is_frozen_with_ids_of_its_own(app):

@@ -8,8 +8,7 @@ from portal.extensions import db
 from portal.models.personal import Invitation
 from portal.models.tallies import InvitationTally
 
-from .evaluation_data import add_responses
-from .test_evaluation_rates import S, invite
+from .evaluation_data import S, add_responses, invite
 
 
 def test_folding_then_deleting_keeps_the_counts(app):

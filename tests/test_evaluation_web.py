@@ -18,8 +18,7 @@ from portal.extensions import db
 from portal.models.personal import AuditEvent
 from portal.models.releases import TextReview
 
-from .evaluation_data import ANSWERS_18, add_responses
-from .test_evaluation_rates import S, invite
+from .evaluation_data import ANSWERS_18, S, add_responses, invite
 
 
 def build(app, start="2026-01", length="quarter"):

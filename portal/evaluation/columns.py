@@ -66,6 +66,11 @@ def header(columns: list[Column]) -> list[str]:
 
 
 Cells = tuple[int | str | None, ...]
+#: One question's step in a cell reader: (question id, its cell from the stored answer, its
+#: show-if over the cells written so far or None, its empty cells if multiple choice, whether
+#: a status column follows, the status of a shown question left unanswered).
+_Step = tuple[str, Callable[[Any], Any], "Callable[[list[Any]], bool] | None", "Cells | None",
+              bool, int]
 
 
 def cell_reader(
@@ -79,65 +84,61 @@ def cell_reader(
     the code 1 belongs) are left empty rather than guessed at: the codebook describes every
     value.
 
-    An export runs this for every one of up to millions of rows, so the per-column decisions
-    are made here, once, and written out as one straight-line function: a loop over column
-    specifications costs more per row than the checks themselves. Only question ids (as
-    string literals) and integer option codes go into the generated source.
+    The per-column decisions (each type's cell, the show-if conditions) are made here, once,
+    so the function run per row only looks answers up and calls what was decided.
     """
-    namespace: dict[str, Any] = {"clean_text": clean_text}
-    lines, cells = [], []
     with_status = {id(c.question) for c in columns if c.is_status}
-    local: dict[str, tuple[str, Question, tuple[int, ...]]] = {}
-    for n, (question, codes) in enumerate(_questions(columns)):
-        value, cell = f"v{n}", f"c{n}"
-        lines.append(f"    {value} = get({question.id!r})\n")
-        expression = question.kind.cell_expression(value, codes, namespace, n)
-        lines.append(f"    {cell} = {expression}\n")
-        blank = question.kind.blank_status
-        status = f"({ANSWERED} if {cell} is not None else {blank})"
-        if question.show_if is not None:
-            visible = _visible(question, local, namespace, n)
-            # A hidden question's answer (kept from before the parent changed their mind) is
-            # not exported: the response holds only what the parent was asked.
-            lines.append(f"    if not ({visible}):\n        {cell} = None\n")
-            status = f"({status} if {visible} else {NOT_SHOWN})"
-        local[question.id] = (cell, question, codes)
-        if question.kind.many:
-            empty = ", ".join("None" for _ in codes)
-            cells.append(f"*({cell} or ({empty},))")
-        else:
-            cells.append(cell)
-        if id(question) in with_status:
-            cells.append(status)
-    source = (
-        "def cells(answers):\n    get = answers.get\n"
-        + "".join(lines)
-        + "    return (" + "".join(f"{cell}, " for cell in cells) + ")\n"
-    )
-    exec(compile(source, "<export cell reader>", "exec"), namespace)  # noqa: S102
-    return namespace["cells"]
+    steps: list[_Step] = []
+    # Where each question's first cell lands in the row, for the show-if of later questions.
+    position: dict[str, tuple[int, Question, tuple[int, ...]]] = {}
+    width = 0
+    for question, codes in _questions(columns):
+        visible = _visible(question, position) if question.show_if is not None else None
+        empty = (None,) * len(codes) if question.kind.many else None
+        status = id(question) in with_status
+        steps.append((question.id, question.kind.export_cell(codes, clean_text), visible, empty,
+                      status, question.kind.blank_status))
+        position[question.id] = (width, question, codes)
+        width += (len(codes) if question.kind.many else 1) + status
+
+    def cells(answers: dict[str, Any]) -> Cells:
+        get = answers.get
+        out: list[Any] = []
+        for question_id, cell_of, visible, empty, status, blank in steps:
+            cell = cell_of(get(question_id))
+            shown = visible is None or visible(out)
+            if not shown:
+                # A hidden question's answer (kept from before the parent changed their mind)
+                # is not exported: the response holds only what the parent was asked.
+                cell = None
+            if empty is None:
+                out.append(cell)
+            else:
+                out.extend(cell or empty)
+            if status:
+                out.append(NOT_SHOWN if not shown else ANSWERED if cell is not None else blank)
+        return tuple(out)
+
+    return cells
 
 
 def _visible(
-    question: Question,
-    local: dict[str, tuple[str, Question, tuple[int, ...]]],
-    namespace: dict[str, Any],
-    n: int,
-) -> str:
-    """The show-if condition as an expression over the earlier question's exported cell.
+    question: Question, position: dict[str, tuple[int, Question, tuple[int, ...]]]
+) -> Callable[[list[Any]], bool]:
+    """The show-if condition over the earlier question's cells in the row written so far.
 
     The condition is read from what the export shows of the earlier question, as the parent
-    pages read it from the answers kept (a hidden earlier question hides this one too).
+    pages read it from the answers kept (a hidden earlier question hides this one too, its
+    cells being empty). For multiple choice: any of the option columns it names ticked.
     """
     condition = question.show_if
     assert condition is not None
-    cell, target, codes = local[condition.question]
+    start, target, codes = position[condition.question]
     if target.kind.many:
-        positions = [i for i, code in enumerate(codes) if code in condition.codes]
-        ticked = " or ".join(f"{cell}[{i}]" for i in positions) or "False"
-        return f"({cell} is not None and ({ticked}))"
-    namespace[f"show{n}"] = frozenset(condition.codes)
-    return f"({cell} in show{n})"
+        ticks = [start + i for i, code in enumerate(codes) if code in condition.codes]
+        return lambda row: any(row[i] for i in ticks)
+    allowed = frozenset(condition.codes)
+    return lambda row: row[start] in allowed
 
 
 def _questions(columns: list[Column]) -> list[tuple[Question, tuple[int, ...]]]:

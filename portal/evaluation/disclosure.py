@@ -220,11 +220,6 @@ def describe(plan: Generalisation) -> list[str]:
     return notes
 
 
-def shown_count(n: int, k: int) -> str:
-    """A count as a page may show it: counts from 1 to k-1 become ``<k``."""
-    return f"<{k}" if 0 < n < k else str(n)
-
-
 # --- Free text ---------------------------------------------------------------------------------
 
 

@@ -124,7 +124,8 @@ def _sub(pattern: re.Pattern[str], group: int, replacement: str, text: str) -> s
     return "".join(out)
 
 
-_PLACEHOLDER = re.compile(r"\[(?:url|email|handle|cpr|phone|address|description|health|name)\]")
+# Built from CLASSES, so a new class is recognised as a placeholder too.
+_PLACEHOLDER = re.compile(r"\[(?:" + "|".join(dict.fromkeys(k for k, _p, _g in CLASSES)) + r")\]")
 # What a reviewer may still want to redact in masked text: capitalised words, numbers, places.
 _SUSPECT = re.compile(rf"(?<=\s){_CAPITAL}|\d[\d\s.,/-]*\d|\d")
 

@@ -336,7 +336,7 @@ def _build_content(
     reviews = {} if naive else _reviewed_texts(definition.key, definition.version)
     text_counts: Counter[str] = Counter()
     cell_columns = [c for c in columns if c.question is not None]
-    # The export's compiled reader (columns.cell_reader) gives every question cell, free text
+    # The export's cell reader (columns.cell_reader) gives every question cell, free text
     # as written; free text is then replaced by what its review allows.
     read_cells = cell_reader(columns, lambda text: text)
     text_positions = [(i, c.name) for i, c in enumerate(cell_columns) if c.name in text_ids]

@@ -3,6 +3,8 @@
 A question page is the request parents make most. Loading the invitation and its consent
 records as ORM objects cost several queries; this plain read gives the same facts. Views that
 change something still load the ORM objects. (The draft is sealed: parent/drafts.py.)
+Kept after issue 19: releases changed the evaluation side only, and this is the parent's page;
+bench/README.md (section 3) has what it saves.
 """
 
 from __future__ import annotations
@@ -65,8 +67,9 @@ def _first(store: str, statement: Select[Any], key: int | str) -> Row[Any] | Non
         # In a request that writes, the read belongs to the session's transaction: it takes
         # the store's write lock now, in the order every request takes them (answering.submit).
         return db.session.execute(statement, {"id": key}).first()
-    # A page view only reads: a connection of its own skips the session's bookkeeping, about
-    # half of what a read through the session costs.
+    # A page view only reads: a connection of its own skips the session's bookkeeping
+    # (identity map, transaction state), a large share of what a read through the session
+    # costs on the request parents make most (bench/README.md, section 3).
     with db.engines[store].connect() as connection:
         # One SELECT is consistent on its own: no BEGIN (SQLite, stores.py) and no BEGIN and
         # ROLLBACK round trips to the server (PostgreSQL, autocommit).

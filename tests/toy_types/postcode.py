@@ -7,6 +7,7 @@ beside it.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -27,9 +28,9 @@ class Postcode(QuestionType):
             return None, _l("Write a whole number, for example 3.")
         return raw[0], None
 
-    def cell_expression(self, value: str, codes: tuple[int, ...], namespace: dict[str, Any],
-                        n: int) -> str:
-        return f"({value} if type({value}) is str and {value} else None)"
+    def export_cell(self, codes: tuple[int, ...],
+                    clean_text: Callable[[str], str]) -> Callable[[Any], Any]:
+        return lambda value: value if type(value) is str and value else None
 
     def values_text(self, question: Question) -> str | None:
         return "four digits"

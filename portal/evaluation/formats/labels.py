@@ -6,6 +6,9 @@ Call inside ``force_locale``: texts are Babel msgids.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from babel import Locale, UnknownLocaleError
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -92,6 +95,24 @@ def missing_codes(column: Column) -> tuple[int, ...]:
         return ()
     blank = question.kind.blank_status
     return (NOT_SHOWN, blank) if question.show_if is not None else (blank,)
+
+
+def coded_value_labels(
+    columns: list[Column], answer: Callable[[int], Any], missing: Callable[[int], Any]
+) -> dict[str, dict[Any, str]]:
+    """Column name -> {value as the file stores it: label}, answer codes then missing codes.
+
+    SPSS and Stata label the same codes but store them differently (floats; extended missing
+    values for the reasons): ``answer`` and ``missing`` turn a code into the file's value.
+    """
+    status = status_labels()
+    out: dict[str, dict[Any, str]] = {}
+    for column in columns:
+        values = {answer(code): text for code, text in value_labels(column).items()}
+        values.update({missing(code): status[code] for code in missing_codes(column)})
+        if values:
+            out[column.name] = values
+    return out
 
 
 def measure(column: Column) -> str:

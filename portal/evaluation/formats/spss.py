@@ -51,15 +51,9 @@ def sav_bytes(
             )
     with force_locale(locale):
         column_labels = {c.name: labels.variable_label(c) for c in columns}
-        value_labels = {}
-        for column in columns:
-            values = {float(code): text for code, text in labels.value_labels(column).items()}
-            missing = labels.missing_codes(column)
-            if missing:
-                status = labels.status_labels()
-                values.update({float(code): status[code] for code in missing})
-            if values:
-                value_labels[column.name] = values
+        value_labels: dict[str, dict[Any, str]] = labels.coded_value_labels(
+            columns, float, float
+        )
         for name in ("municipality", "language"):
             # SPSS labels string values too: names beside the codes.
             meta = labels.meta_value_labels(plan, name, names)

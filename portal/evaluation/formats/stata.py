@@ -38,15 +38,7 @@ def dta_bytes(plan: ExportPlan, rows: Iterable[Sequence[Any]], locale: str) -> b
     frame = answer_frame(columns, rows, STATA_CODES.__getitem__)
     with force_locale(locale):
         column_labels = {c.name: _short(labels.variable_label(c)) for c in columns}
-        value_labels = {}
-        for column in columns:
-            values: dict[Any, str] = dict(labels.value_labels(column))
-            missing = labels.missing_codes(column)
-            if missing:
-                status = labels.status_labels()
-                values.update({STATA_CODES[code]: status[code] for code in missing})
-            if values:
-                value_labels[column.name] = values
+        value_labels = labels.coded_value_labels(columns, int, STATA_CODES.__getitem__)
         file_label = _short(labels.file_label(plan))
     missing_values = {
         c.name: [STATA_CODES[code] for code in labels.missing_codes(c)]

@@ -8,6 +8,7 @@ A new type is a module here (``register``-ed) and its template ``parent/question
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ...evaluation.formats.missing import SKIPPED
@@ -58,15 +59,17 @@ class QuestionType:
         """Posted, stripped, non-empty values -> (value or None, error message or None)."""
         raise NotImplementedError
 
-    def cell_expression(self, value: str, codes: tuple[int, ...], namespace: dict[str, Any],
-                        n: int) -> str:
-        """Python source of the export cell for the stored answer named ``value``.
+    def export_cell(self, codes: tuple[int, ...],
+                    clean_text: Callable[[str], str]) -> Callable[[Any], Any]:
+        """The export cell of a stored answer (None: empty), decided once per export.
 
+        ``codes``: the codes its column(s) hold; ``clean_text``: what free text goes through
+        (masking and neutralising, or nothing for a release, which reviews it afterwards).
         ``type(...) is int`` first: it keeps booleans out (JSON true is not the code 1) and
         lists and objects away from the set, which cannot hash them.
         """
-        namespace[f"codes{n}"] = frozenset(codes)
-        return f"({value} if type({value}) is int and {value} in codes{n} else None)"
+        allowed = frozenset(codes)
+        return lambda value: value if type(value) is int and value in allowed else None
 
     def values_text(self, question: Question) -> str | None:
         """The codebook's "values" text, or None for the list of answer codes."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from flask_babel import lazy_gettext as _l
@@ -46,11 +47,15 @@ class Multiple(QuestionType):
             )
         return sorted(codes), None
 
-    def cell_expression(self, value: str, codes: tuple[int, ...], namespace: dict[str, Any],
-                        n: int) -> str:
-        # A tuple of 0/1 ticks, or None when nothing is ticked.
-        ticks = ", ".join(f"1 if {int(code)!r} in {value} else 0" for code in codes)
-        return f"(({ticks},) if type({value}) is list and {value} else None)"
+    def export_cell(self, codes: tuple[int, ...],
+                    clean_text: Callable[[str], str]) -> Callable[[Any], Any]:
+        # A tuple of 0/1 ticks, one per code, or None when nothing is ticked.
+        def ticks(value: Any) -> tuple[int, ...] | None:
+            if type(value) is not list or not value:
+                return None
+            return tuple(1 if code in value else 0 for code in codes)
+
+        return ticks
 
     def show_if_value(self, code: int) -> Any:
         return [code]

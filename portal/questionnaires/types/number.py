@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext as _
@@ -46,9 +47,9 @@ class Number(QuestionType):
             )
         return number, None
 
-    def cell_expression(self, value: str, codes: tuple[int, ...], namespace: dict[str, Any],
-                        n: int) -> str:
-        return f"({value} if type({value}) is int else None)"
+    def export_cell(self, codes: tuple[int, ...],
+                    clean_text: Callable[[str], str]) -> Callable[[Any], Any]:
+        return lambda value: value if type(value) is int else None
 
     def values_text(self, question: Question) -> str | None:
         return _("whole number from %(min)s to %(max)s", min=question.minimum,

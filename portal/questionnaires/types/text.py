@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import unicodedata
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext as _
@@ -30,9 +31,9 @@ class Text(QuestionType):
             )
         return (text or None), None
 
-    def cell_expression(self, value: str, codes: tuple[int, ...], namespace: dict[str, Any],
-                        n: int) -> str:
-        return f"(clean_text({value}) if type({value}) is str and {value} else None)"
+    def export_cell(self, codes: tuple[int, ...],
+                    clean_text: Callable[[str], str]) -> Callable[[Any], Any]:
+        return lambda value: clean_text(value) if type(value) is str and value else None
 
     def values_text(self, question: Question) -> str | None:
         return _("free text; CPR numbers, phone numbers and e-mail addresses are masked")
