@@ -10,7 +10,6 @@ from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from flask import current_app, request, session
-from flask_babel import lazy_gettext as _l
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
@@ -28,36 +27,6 @@ NATIVE_NAMES = {
     "uk": "Українська",
     "ti": "ትግርኛ",
 }
-
-#: Each language's name in the reader's language (Danish on Danish staff pages), shown beside
-#: its own name: a Danish health visitor must tell العربية from فارسی.
-LANGUAGE_NAMES = {
-    "da": _l("Danish"),
-    "en": _l("English"),
-    "ar": _l("Arabic"),
-    "fa": _l("Farsi"),
-    "ur": _l("Urdu"),
-    "so": _l("Somali"),
-    "tr": _l("Turkish"),
-    "pl": _l("Polish"),
-    "uk": _l("Ukrainian"),
-    "ti": _l("Tigrinya"),
-}
-
-
-def language_name(code: str) -> str:
-    """``Arabisk`` on a Danish page: the language by the reader's name for it."""
-    return str(LANGUAGE_NAMES.get(code, code))
-
-
-def language_choice(code: str) -> str:
-    """``Arabisk – العربية``: the reader's name for it, then its own (once if the same)."""
-    name = language_name(code)
-    native = NATIVE_NAMES.get(code, "")
-    if not native or native.casefold() == name.casefold():
-        return name
-    # The native name is isolated so an Arabic name cannot reorder the Danish one around it.
-    return f"{name} – \u2068{native}\u2069"
 
 @dataclass(frozen=True)
 class LanguageReview:

@@ -13,8 +13,8 @@
   loading the user's model) is measured on two requests answered before any feature's code
   runs, a 404 and a 403 in the *other* blueprint, and not counted: it is the same for every
   feature and has its own home (docs/architecture.md). With contact parsing in
-  ``staff/contacts.py`` and the language and questionnaire names in ``staff/labels.py`` (the
-  tree before issue 19's last part) the SMS test fails at 12 files.
+  ``staff/contacts.py`` and the invite form's labels built eagerly by the view (the tree before
+  issue 19's last part) the SMS test fails at 12 files.
 """
 
 from __future__ import annotations

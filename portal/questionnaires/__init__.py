@@ -15,8 +15,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
-
 from . import types
 from .types import QuestionType
 
@@ -26,12 +24,6 @@ LOCK_FILE = DEFINITIONS_DIR / "published.json"
 #: The built-in types, in the order error messages list them (``types.BUILT_IN``).
 QUESTION_TYPES = types.BUILT_IN
 KEYS = ("18-months", "3-years", "cos-p")
-#: What staff call each questionnaire (lists, cards, the invite form); parents see its title.
-NAMES = {
-    "18-months": _l("1½-year questionnaire"),
-    "3-years": _l("3-year questionnaire"),
-    "cos-p": _l("COS-P questionnaire"),
-}
 MAX_QUESTIONS = 25
 #: Export status column ``<id>_status`` must fit Stata's 32-character variable names.
 MAX_ID_LENGTH = 25
@@ -40,11 +32,6 @@ RESERVED_CODES = (-7, -8, -9)
 # Variable names that R, Stata and SPSS all accept.
 _ID = re.compile(r"^[a-z][a-z0-9_]{0,27}$")
 _FILE_NAME = re.compile(r"^(?P<key>[a-z0-9-]+)\.v(?P<version>[1-9][0-9]*)\.toml$")
-
-
-def name(key: str) -> str:
-    """The staff's name for a questionnaire: ``1½-års-spørgeskema`` on a Danish page."""
-    return str(NAMES.get(key, key))
 
 
 class DefinitionError(ValueError):

@@ -7,9 +7,9 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import Select, false, or_
 
-from ..i18n import LANGUAGE_NAMES, NATIVE_NAMES
+from ..i18n import NATIVE_NAMES
 from ..models.personal import Invitation
-from ..questionnaires import NAMES
+from . import labels
 
 #: Where a parent types the code from a card (see portal/parent/short_code.py).
 SHORT_PATH = "/k"
@@ -47,12 +47,14 @@ def search(query: Select, q: str) -> Select:
     if len(text) >= 3:
         conditions.append(Invitation.email.ilike(_like(text), escape="\\"))
     languages = [
-        code for code, name in LANGUAGE_NAMES.items()
+        code for code, name in labels.LANGUAGE.items()
         if folded in str(name).casefold() or folded in NATIVE_NAMES.get(code, "").casefold()
     ]
     if languages:
         conditions.append(Invitation.language.in_(languages))
-    keys = [key for key, name in NAMES.items() if folded in str(name).casefold()]
-    if keys:
-        conditions.append(Invitation.questionnaire_key.in_(keys))
+    questionnaires = [
+        key for key, name in labels.QUESTIONNAIRE.items() if folded in str(name).casefold()
+    ]
+    if questionnaires:
+        conditions.append(Invitation.questionnaire_key.in_(questionnaires))
     return query.where(or_(false(), *conditions))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -18,6 +19,10 @@ from wtforms import (
 )
 from wtforms.validators import EqualTo, InputRequired, Length, ValidationError
 
+from ..delivery import ContactError
+from ..delivery.email import parse_email
+from ..delivery.sms import parse_phone
+from ..i18n import NATIVE_NAMES
 from . import labels
 
 
@@ -115,6 +120,32 @@ class InviteForm(FlaskForm):
         _l("Your note (optional)"), filters=[_strip],
         validators=[Length(max=40, message=_l("Keep the note to %(max)d characters."))],
     )
+
+    def offer(self, questionnaires: list[str], languages: list[str], channels: list[str]) -> None:
+        """The choices, in the staff member's words. The labels stay lazy: a valid send, which
+        redirects, only needs the values."""
+        self.questionnaire.choices = [(k, labels.QUESTIONNAIRE.get(k, k)) for k in questionnaires]
+        # Danish name and own name, and no language chosen in advance: the health visitor
+        # picks the family's language each time (remembering the last one made wrong-language
+        # SMS easy).
+        self.language.choices = [("", _l("Choose the family's language"))] + [
+            (code, LazyString(labels.language_choice, code, NATIVE_NAMES[code]))
+            for code in languages
+        ]
+        self.channel.choices = [(c, labels.CHANNEL[c]) for c in channels]
+
+    def contact(self, phone_region: str) -> str | None:
+        """The family's contact detail for the chosen channel, parsed; None for a QR code or
+        when it is wrong (the field then carries the reason)."""
+        field = self.phone if self.channel.data == "sms" else self.email
+        try:
+            if self.channel.data == "sms":
+                return parse_phone(field.data, phone_region)
+            if self.channel.data == "email":
+                return parse_email(field.data)
+        except ContactError as error:
+            field.errors = [str(labels.ERROR[error.code])]
+        return None
 
 
 class UserEditForm(FlaskForm):

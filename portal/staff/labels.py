@@ -1,7 +1,4 @@
-"""What staff read for stored codes: statuses, channels, roles, and the staff forms' errors.
-
-Language names are ``portal.i18n``'s, questionnaire names ``portal.questionnaires``'.
-"""
+"""What staff read for stored codes: statuses, channels, roles, questionnaires."""
 
 from __future__ import annotations
 
@@ -36,6 +33,12 @@ ROLE = {
     Role.EVALUATOR: _l("Evaluator"),
     Role.REVIEWER: _l("Free-text reviewer"),
     Role.ADMIN: _l("Administrator"),
+}
+
+QUESTIONNAIRE = {
+    "18-months": _l("1½-year questionnaire"),
+    "3-years": _l("3-year questionnaire"),
+    "cos-p": _l("COS-P questionnaire"),
 }
 
 ERROR = {
@@ -73,6 +76,36 @@ ERROR = {
 }
 
 
+#: Each language's name in the staff member's language (Danish on Danish pages), shown beside
+#: its own name (``i18n.NATIVE_NAMES``): a Danish health visitor must tell العربية from فارسی.
+LANGUAGE = {
+    "da": _l("Danish"),
+    "en": _l("English"),
+    "ar": _l("Arabic"),
+    "fa": _l("Farsi"),
+    "ur": _l("Urdu"),
+    "so": _l("Somali"),
+    "tr": _l("Turkish"),
+    "pl": _l("Polish"),
+    "uk": _l("Ukrainian"),
+    "ti": _l("Tigrinya"),
+}
+
+
+def language(code: str) -> str:
+    """``Arabisk`` on a Danish page: the language by the staff member's name for it."""
+    return str(LANGUAGE.get(code, code))
+
+
+def language_choice(code: str, native: str) -> str:
+    """``Arabisk – العربية``: the staff member's name for it, then its own (once if the same)."""
+    name = language(code)
+    if not native or native.casefold() == name.casefold():
+        return name
+    # The native name is isolated so an Arabic name cannot reorder the Danish one around it.
+    return f"{name} – ⁨{native}⁩"
+
+
 def login_wait_message(outcome: str, seconds: int) -> str:
     """Why a login is refused for now, and for how long (``outcome`` from auth.Login)."""
     from flask_babel import ngettext
@@ -96,3 +129,6 @@ def login_wait_message(outcome: str, seconds: int) -> str:
         minutes,
     )
 
+
+def questionnaire(key: str) -> str:
+    return str(QUESTIONNAIRE.get(key, key))

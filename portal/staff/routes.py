@@ -25,13 +25,12 @@ from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
-from .. import audit, questionnaires, short_codes
+from .. import audit, short_codes
 from ..access import roles_required
-from ..delivery import ContactError, available_channels, qr
-from ..delivery.email import parse_email
-from ..delivery.sms import display_phone, parse_phone
+from ..delivery import available_channels, qr
+from ..delivery.sms import display_phone
 from ..extensions import db, login_manager
-from ..i18n import NATIVE_NAMES, language_choice, language_name, languages, text_direction
+from ..i18n import NATIVE_NAMES, languages, text_direction
 from ..models.personal import Invitation, Municipality, Role, StaffUser, Team
 from ..security import safe_next
 from ..timeutil import utcnow
@@ -70,8 +69,6 @@ def _no_store(response: Response) -> Response:
 def _labels() -> dict[str, Any]:
     return {
         "labels": labels, "display_phone": display_phone, "native_names": NATIVE_NAMES,
-        "language_name": language_name, "language_choice": language_choice,
-        "questionnaire_name": questionnaires.name, "questionnaire_names": questionnaires.NAMES,
         "masked_contact": display.masked_contact,
     }
 
@@ -203,30 +200,7 @@ def home() -> Any:
 
 
 def _fill_invite_choices(form: InviteForm) -> None:
-    registry = current_app.extensions["questionnaires"]
-    keys: list[str] = registry.keys()
-    form.questionnaire.choices = [(key, questionnaires.name(key)) for key in keys]
-    # Danish name and own name, and no language chosen in advance: the health visitor picks the
-    # family's language each time (remembering the last one made wrong-language SMS easy).
-    form.language.choices = [("", _("Choose the family's language"))] + [
-        (code, language_choice(code)) for code in languages()
-    ]
-    form.channel.choices = [(c, labels.CHANNEL[c]) for c in available_channels()]
-
-
-def _check_invite(form: InviteForm) -> str | None:
-    """Validate the choices and the contact detail; returns the parsed contact."""
-    channel = form.channel.data
-    contact = None
-    try:
-        if channel == "sms":
-            contact = parse_phone(form.phone.data, current_app.config["PHONE_REGION"])
-        elif channel == "email":
-            contact = parse_email(form.email.data)
-    except ContactError as error:
-        field = form.phone if channel == "sms" else form.email
-        field.errors = [str(labels.ERROR[error.code])]
-    return contact
+    form.offer(current_app.extensions["questionnaires"].keys(), languages(), available_channels())
 
 
 def _without_errors(form: InviteForm) -> InviteForm:
@@ -262,7 +236,7 @@ def invite() -> Any:
         form.validate_on_submit()  # fills the CSRF check; the form comes back as it was
         return render_template("staff/invite.html", form=_without_errors(form))
     form.validate_on_submit()
-    contact = _check_invite(form)
+    contact = form.contact(current_app.config["PHONE_REGION"])
     if _has_errors(form):
         return render_template("staff/invite.html", form=form), 400
     user: StaffUser = current_user._get_current_object()
@@ -272,7 +246,9 @@ def invite() -> Any:
         shown = display_phone(contact) if channel == "sms" else contact
         return render_template(
             "staff/invite_preview.html", form=form, text=text, shown=shown,
-            language_name=language_choice(form.language.data),
+            language_name=labels.language_choice(
+                form.language.data, NATIVE_NAMES[form.language.data]
+            ),
             language_dir=text_direction(form.language.data),
         )
     nonce = form.nonce.data if _NONCE.fullmatch(form.nonce.data or "") else None
@@ -383,7 +359,7 @@ def invitation_qr_svg(invitation_id: int) -> Any:
 def _filtered(query: Any, status: str, questionnaire: str, channel: str, q: str = "") -> Any:
     if status in labels.STATUS:
         query = query.where(Invitation.effective_status(utcnow()) == status)
-    if questionnaire in questionnaires.NAMES:
+    if questionnaire in labels.QUESTIONNAIRE:
         query = query.filter_by(questionnaire_key=questionnaire)
     if channel in ("sms", "email", "qr"):
         query = query.filter_by(channel=channel)
