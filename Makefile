@@ -52,7 +52,7 @@ lint: $(VENV)/.installed
 translations: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 --add-location=file --sort-by-file \
 		--project "First 1000 days portal" -o translations/messages.pot .
-	$(BIN)/pybabel -q update -i translations/messages.pot -d translations --no-fuzzy-matching \
+	$(BIN)/pybabel -q update -i translations/messages.pot -d translations --no-fuzzy-matching --width 100 --ignore-obsolete \
 		--ignore-pot-creation-date
 	$(BIN)/pybabel compile -d translations
 
