@@ -199,10 +199,6 @@ def home() -> Any:
 # --- inviting ---------------------------------------------------------------------------------
 
 
-def _fill_invite_choices(form: InviteForm) -> None:
-    form.offer(current_app.extensions["questionnaires"].keys(), languages(), available_channels())
-
-
 def _without_errors(form: InviteForm) -> InviteForm:
     for field in form:
         field.errors = []
@@ -217,7 +213,7 @@ def _has_errors(form: InviteForm) -> bool:
 @roles_required(*INVITERS)
 def invite() -> Any:
     form = InviteForm()
-    _fill_invite_choices(form)
+    form.offer(current_app.extensions["questionnaires"].keys(), languages(), available_channels())
     if request.method == "GET":
         # After a visit the next family is often invited the same way: start from the last
         # questionnaire and channel (never the last contact detail or language: the language
